@@ -1,0 +1,3 @@
+from compms.cli import main
+
+main()

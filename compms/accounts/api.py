@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from compms.accounts import services
+from compms.accounts.models import ApiToken
+
+router = Router(tags=["accounts"])
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    email: str
+    roles: list[str]
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    hint: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenIn(Schema):
+    name: str
+
+
+class TokenCreated(TokenOut):
+    token: str
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest) -> dict:
+    user = request.user
+    return {"username": user.username, "name": user.get_full_name(), "email": user.email,
+            "roles": sorted(user.role_codes())}
+
+
+@router.get("/tokens", response=list[TokenOut])
+def list_tokens(request: HttpRequest):
+    return ApiToken.objects.filter(user=request.user)
+
+
+@router.post("/tokens", response={201: TokenCreated})
+def create_token(request: HttpRequest, payload: TokenIn):
+    token, raw = services.create_token(request.user, payload.name)
+    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+
+
+@router.delete("/tokens/{token_id}", response={204: None})
+def revoke_token(request: HttpRequest, token_id: int):
+    services.revoke_token(get_object_or_404(ApiToken, pk=token_id, user=request.user), request.user)
+    return 204, None

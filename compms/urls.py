@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from compms.api import api
+from compms.site import views as site_views
+
+urlpatterns = [
+    path("", site_views.home, name="home"),
+    path("healthz", site_views.healthz, name="healthz"),
+    path("accounts/", include("compms.accounts.urls")),
+    path("frameworks/", include("compms.frameworks.urls")),
+    path("organisation/", include("compms.organisation.urls")),
+    path("evidence/", include("compms.evidence.urls")),
+    path("interop/", include("compms.interop.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
