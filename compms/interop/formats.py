@@ -1,0 +1,2 @@
+IMPORTERS: list = []
+EXPORTERS: list = []
