@@ -18,8 +18,8 @@ ESSENTIAL: Final = "essential"
 DESIRABLE: Final = "desirable"
 WEIGHTS: Final[dict[str, int]] = {ESSENTIAL: 3, DESIRABLE: 1}
 READY_FIT: Final[float] = 0.9
-# Readiness is decided in exact rational arithmetic: with floats, 1 - 1/10 can land a
-# hair under 0.9 and a person exactly on the threshold would be wrongly "not ready".
+# Readiness is decided in exact rational arithmetic (0.9 has no exact binary form), so
+# a person exactly on the threshold is ready however the float fit happens to round.
 READY_FIT_EXACT: Final[Fraction] = Fraction(str(READY_FIT))
 
 GAP_MET: Final = "met"
