@@ -60,6 +60,8 @@ def _register() -> None:
     from compms.accounts.api import router as accounts_router
     from compms.evidence.api import router as evidence_router
     from compms.frameworks.api import router as frameworks_router
+    from compms.gaps.api import router as gaps_router
+    from compms.strategy.api import router as strategy_router
     from compms.interop.api import router as interop_router
     from compms.organisation.api import router as organisation_router
 
@@ -68,6 +70,8 @@ def _register() -> None:
     api.add_router("/", interop_router)
     api.add_router("/", organisation_router)
     api.add_router("/", evidence_router)
+    api.add_router("/", gaps_router)
+    api.add_router("/", strategy_router)
 
 
 _register()

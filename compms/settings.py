@@ -86,12 +86,16 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Listed so /api/v1/docs serves Swagger UI from ninja's bundled static files, not a CDN.
+    "ninja",
     "compms.site",
     "compms.accounts",
     "compms.audit",
     "compms.frameworks",
     "compms.organisation",
     "compms.evidence",
+    "compms.gaps",
+    "compms.strategy",
     "compms.interop",
 ]
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("organisation/", include("compms.organisation.urls")),
     path("evidence/", include("compms.evidence.urls")),
     path("interop/", include("compms.interop.urls")),
+    path("gaps/", include("compms.gaps.urls")),
+    path("strategy/", include("compms.strategy.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -114,6 +114,41 @@ def login_client(cast, client):
     return make
 
 
+@pytest.fixture(autouse=True)
+def _audit_triggers_lifted_for_flush(request) -> Iterator[None]:
+    """A transactional test (every browser test) ends with Django flushing all tables, which the
+    append-only audit triggers refuse (on PostgreSQL even for an empty table: TRUNCATE). Drop them
+    just before that flush and put them back right after it (flush sends post_migrate), so audit
+    rows stay immutable everywhere else. This teardown runs before pytest-django's flush."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames))
+    yield
+    if not transactional:
+        return
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection, connections
+    from django.db.models.signals import post_migrate
+
+    triggers = importlib.import_module("compms.audit.migrations.0002_forbid_changes_in_database")
+    drop = {"sqlite": triggers.SQLITE_DOWN, "postgresql": triggers.POSTGRES_DOWN}.get(connection.vendor, [])
+    create = {"sqlite": triggers.SQLITE_UP, "postgresql": triggers.POSTGRES_UP}.get(connection.vendor, [])
+    audit_app = apps.get_app_config("audit")
+
+    def reinstall(using: str = "default", **kwargs) -> None:
+        post_migrate.disconnect(sender=audit_app, dispatch_uid="compms-audit-triggers")
+        with connections[using].cursor() as cursor:
+            for sql in create:
+                cursor.execute(sql)
+
+    post_migrate.connect(reinstall, sender=audit_app, weak=False, dispatch_uid="compms-audit-triggers")
+    with connection.cursor() as cursor:
+        for sql in drop:
+            cursor.execute(sql)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     if not Path(CHROMIUM).exists():

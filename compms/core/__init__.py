@@ -1,1 +1,4 @@
-"""Pure computation for CompMS: rollup, gaps, fit. Plain Python + numpy; never import Django here."""
+"""Pure computation for CompMS: rollup, gaps, fit.
+
+Plain Python + numpy; never import Django here, so it is testable without a database.
+"""

@@ -2,8 +2,8 @@
 
 The organisation gap report must answer for 40,000+ people in well under a second, so
 nothing here loops per record in Python: evidence and requirements arrive as parallel
-numpy arrays (one row per record), winners are chosen with one ``lexsort`` and counts
-are made with ``bincount``. Every function equals its scalar reference in
+numpy arrays (one row per record), winners are chosen with one ``argsort`` of packed
+keys plus per-group reductions, and counts are made with ``bincount``. Every function equals its scalar reference in
 ``compms.core.rollup`` / ``compms.core.fit`` exactly; tests/core checks that with
 hypothesis.
 
@@ -76,9 +76,22 @@ def _check_index(name: str, index: np.ndarray, bound: int) -> None:
         raise ValueError(f"{name} must lie in [0, {bound}), got [{index.min()}, {index.max()}]")
 
 
+def _count(index: np.ndarray, n: int, where: np.ndarray | None = None) -> np.ndarray:
+    """How many rows fall in each of ``n`` bins, optionally only rows where ``where``."""
+    # Counting a masked index stays in integers and skips bincount's float weights path.
+    selected = index if where is None else index[where]
+    return np.bincount(selected, minlength=n).astype(np.int64)
+
+
+def _total(index: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    """Sum of integer ``values`` per bin."""
+    # bincount sums in float64; exact while totals stay below 2**53.
+    return np.rint(np.bincount(index, weights=values, minlength=n)).astype(np.int64)
+
+
 def _pair_key(person_idx: np.ndarray, comp_idx: np.ndarray, n_comps: int) -> np.ndarray:
-    # int64: 40,000 people x 2,000 competencies = 8e7 pairs already overflows int16 and
-    # would overflow int32 with a few more competencies.
+    # int64: person * n_comps is already 8e7 at 40,000 x 2,000 and int32 would overflow
+    # at ~2e9, which a larger organisation with contexts could reach.
     return person_idx.astype(np.int64) * n_comps + comp_idx.astype(np.int64)
 
 
@@ -112,15 +125,17 @@ class EvidenceArrays:
     @classmethod
     def from_facts(cls, rows: Iterable[tuple[int, int, EvidenceFact]]) -> EvidenceArrays:
         """Build from ``(person_idx, comp_idx, fact)`` triples (small data and tests)."""
-        rows = list(rows)
-        facts = [fact for _, _, fact in rows]
+        triples = list(rows)
+        facts = [fact for _, _, fact in triples]
         return cls(
-            person_idx=np.array([p for p, _, _ in rows], dtype=np.int32),
-            comp_idx=np.array([c for _, c, _ in rows], dtype=np.int32),
+            person_idx=np.array([p for p, _, _ in triples], dtype=np.int32),
+            comp_idx=np.array([c for _, c, _ in triples], dtype=np.int32),
             level=np.array([f.level for f in facts], dtype=np.int16),
             source_code=np.array([SOURCE_CODE[f.source] for f in facts], dtype=np.int8),
             recorded_ord=np.array([f.recorded_on.toordinal() for f in facts], dtype=np.int32),
-            valid_until_ord=np.array([expiry_ordinal(f.valid_until) for f in facts], dtype=np.int32),
+            valid_until_ord=np.array(
+                [expiry_ordinal(f.valid_until) for f in facts], dtype=np.int32
+            ),
             active=np.array([not (f.revoked or f.superseded) for f in facts], dtype=bool),
             evidence_id=np.array(
                 [NO_EVIDENCE_ID if f.evidence_id is None else f.evidence_id for f in facts],
@@ -192,18 +207,20 @@ class ProficiencyTable:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(level, status, verified)`` for query pairs; absent pairs give ``(0, NONE, False)``."""
         position = self.positions(person_idx, comp_idx)
-        found = position >= 0
-        safe = np.where(found, position, 0)
         if len(self.pair_key) == 0:
             zeros = np.zeros(len(position), dtype=np.int16)
             return zeros, zeros.astype(np.int8), np.zeros(len(position), dtype=bool)
+        found = position >= 0
+        safe = np.where(found, position, 0)  # any valid row; masked out where not found
         level = np.where(found, self.level[safe], 0).astype(np.int16)
         status = np.where(found, self.status[safe], PROFICIENCY_NONE).astype(np.int8)
         verified = found & self.verified[safe]
         return level, status, verified
 
     def dense_levels(
-        self, comps: Sequence[int] | np.ndarray | None = None, dtype: type = np.int8
+        self,
+        comps: Sequence[int] | np.ndarray | None = None,
+        dtype: type[np.integer] = np.int8,
     ) -> np.ndarray:
         """A ``[n_people, len(comps)]`` level matrix (all competencies when ``comps`` is None).
 
@@ -211,8 +228,12 @@ class ProficiencyTable:
         """
         if len(self.level) and int(self.level.max()) > np.iinfo(dtype).max:
             raise ValueError(f"levels up to {int(self.level.max())} do not fit {dtype}")
-        comps_array = np.arange(self.n_comps) if comps is None else np.asarray(comps, dtype=np.int64)
+        comps_array = (
+            np.arange(self.n_comps) if comps is None else np.asarray(comps, dtype=np.int64)
+        )
         _check_index("comps", comps_array, self.n_comps)
+        if len(np.unique(comps_array)) != len(comps_array):
+            raise ValueError("comps must not repeat a competency")
         column_of_comp = np.full(self.n_comps, -1, dtype=np.int64)
         column_of_comp[comps_array] = np.arange(len(comps_array))
         column = column_of_comp[self.comp_idx]
@@ -330,7 +351,8 @@ def rollup_arrays(
     Takes ``source_code`` (position in ``SOURCES``) rather than a tier: the tier follows
     from it, and the full tie-break (tier, date, level, validity, source, evidence id)
     needs the source to match the scalar rollup exactly. ``evidence_id`` (int64, -1 for
-    unknown) only matters for the last tie-break and defaults to all unknown.
+    unknown) only matters for the last tie-break and defaults to all unknown. Records
+    equal in every ranked field give the same proficiency; ``winner`` is then any one.
     """
     check_policy(policy)
     count = _check_same_length(
@@ -388,7 +410,7 @@ def rollup_arrays(
 
 @dataclass(frozen=True)
 class RequirementRows:
-    """Requirement rows as parallel arrays: person ``person_idx`` needs ``comp_idx`` at ``required``."""
+    """Requirement rows as parallel arrays: ``person_idx`` needs ``comp_idx`` at ``required``."""
 
     person_idx: np.ndarray  # int32
     comp_idx: np.ndarray  # int32
@@ -413,10 +435,18 @@ def merge_requirement_rows(rows: RequirementRows, n_comps: int) -> RequirementRo
     sorted by (person, competency).
     """
     pair = _pair_key(rows.person_idx, rows.comp_idx, n_comps)
-    unique_pair, row_to_pair = np.unique(pair, return_inverse=True)
-    required = np.zeros(len(unique_pair), dtype=np.int16)
-    np.maximum.at(required, row_to_pair, rows.required.astype(np.int16))
-    essential = np.bincount(row_to_pair, weights=rows.essential, minlength=len(unique_pair)) > 0
+    # One argsort and per-run reductions: cheaper than np.unique(return_inverse) + ufunc.at.
+    order = np.argsort(pair)
+    sorted_pair = pair[order]
+    if len(sorted_pair) == 0:
+        starts = np.empty(0, dtype=np.int64)
+        required = np.empty(0, dtype=np.int16)
+        essential = np.empty(0, dtype=bool)
+    else:
+        starts = _group_starts(sorted_pair)
+        required = np.maximum.reduceat(rows.required[order].astype(np.int16), starts)
+        essential = np.logical_or.reduceat(rows.essential[order].astype(bool), starts)
+    unique_pair = sorted_pair[starts]
     return RequirementRows(
         person_idx=(unique_pair // n_comps).astype(np.int32),
         comp_idx=(unique_pair % n_comps).astype(np.int32),
@@ -493,13 +523,9 @@ def fit_per_person_role(
     _check_index("group_idx", group_idx, n_groups)
     weight = np.where(essential, WEIGHT_ESSENTIAL, WEIGHT_DESIRABLE).astype(np.int64)
 
-    def group_sum(values: np.ndarray) -> np.ndarray:
-        # bincount sums in float64; exact while totals stay below 2**53, far beyond any role.
-        return np.rint(np.bincount(group_idx, weights=values, minlength=n_groups)).astype(np.int64)
-
-    weighted_gap = group_sum(weight * gap.astype(np.int64))
-    weighted_required = group_sum(weight * required.astype(np.int64))
-    essentials_unmet = group_sum((essential & (gap > 0)).astype(np.int64))
+    weighted_gap = _total(group_idx, n_groups, weight * gap.astype(np.int64))
+    weighted_required = _total(group_idx, n_groups, weight * required.astype(np.int64))
+    essentials_unmet = _count(group_idx, n_groups, essential & (gap > 0))
     has_denominator = weighted_required > 0
     fit = np.ones(n_groups, dtype=np.float64)
     fit[has_denominator] = (
@@ -534,12 +560,6 @@ class CompetencyAggregate:
     expired: np.ndarray
 
 
-def _count(index: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
-    if weights is None:
-        return np.bincount(index, minlength=n).astype(np.int64)
-    return np.rint(np.bincount(index, weights=weights, minlength=n)).astype(np.int64)
-
-
 def aggregate_by_competency(
     comp_idx: np.ndarray, gap: np.ndarray, status: np.ndarray, n_comps: int
 ) -> CompetencyAggregate:
@@ -556,7 +576,7 @@ def aggregate_by_competency(
         people_required=people_required,
         people_met=people_met,
         people_short=people_required - people_met,
-        levels_short=_count(comp_idx, n_comps, gap),
+        levels_short=_total(comp_idx, n_comps, gap),
         held_below=_count(comp_idx, n_comps, status == GAP_SHORT),
         missing=_count(comp_idx, n_comps, status == GAP_MISSING),
         expired=_count(comp_idx, n_comps, status == GAP_EXPIRED),
@@ -592,7 +612,7 @@ def aggregate_by_unit(
     return UnitAggregate(
         requirements=_count(unit, n_units),
         met=_count(unit, n_units, status == GAP_MET),
-        levels_short=_count(unit, n_units, gap),
+        levels_short=_total(unit, n_units, gap),
         missing=_count(unit, n_units, status == GAP_MISSING),
         expired=_count(unit, n_units, status == GAP_EXPIRED),
     )
@@ -615,14 +635,14 @@ def aggregate_by_unit_competency(
     cell = person_unit[person_idx].astype(np.int64) * n_comps + comp_idx
     cells = n_units * n_comps
 
-    def grid(weights: np.ndarray | None = None) -> np.ndarray:
+    def grid(counts: np.ndarray) -> np.ndarray:
         # int32 halves the heatmap's memory; no cell can hold 2**31 requirements.
-        return _count(cell, cells, weights).astype(np.int32).reshape(n_units, n_comps)
+        return counts.astype(np.int32).reshape(n_units, n_comps)
 
     return UnitAggregate(
-        requirements=grid(),
-        met=grid(status == GAP_MET),
-        levels_short=grid(gap),
-        missing=grid(status == GAP_MISSING),
-        expired=grid(status == GAP_EXPIRED),
+        requirements=grid(_count(cell, cells)),
+        met=grid(_count(cell, cells, status == GAP_MET)),
+        levels_short=grid(_total(cell, cells, gap)),
+        missing=grid(_count(cell, cells, status == GAP_MISSING)),
+        expired=grid(_count(cell, cells, status == GAP_EXPIRED)),
     )

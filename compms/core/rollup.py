@@ -173,7 +173,9 @@ def considered_by_policy(fact: EvidenceFact, policy: str) -> bool:
     return not (policy == POLICY_VERIFIED_ONLY and fact.tier == UNVERIFIED_TIER)
 
 
-def rollup(evidence: Iterable[EvidenceFact], as_of: date, policy: str = POLICY_DEFAULT) -> Proficiency:
+def rollup(
+    evidence: Iterable[EvidenceFact], as_of: date, policy: str = POLICY_DEFAULT
+) -> Proficiency:
     """Derive the proficiency that the evidence of one person x competency shows as of a date.
 
     Evidence counts when recorded on or before ``as_of``, neither revoked nor superseded,

@@ -36,7 +36,8 @@ def check_editor(actor: Any) -> None:
 
 def check_draft(version: FrameworkVersion) -> None:
     if not version.is_editable:
-        raise ValidationError({"version": f"{version} is {version.status}: make a new draft version to edit it."})
+        raise ValidationError({"version": f"{version.framework.code} v{version.number} is {version.status}: "
+                                          "make a new draft version to edit it."})
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def _is_descendant_or_self(candidate: Competency, ancestor: Competency) -> bool:
 def _validate_indicators(competency: Competency, indicators: dict[int, str]) -> None:
     scale = competency.effective_scale()
     top = scale.max_level if scale else 0
-    bad = sorted(level for level in indicators if level < 1 or level > top)
+    bad = sorted(level for level, text in indicators.items() if text.strip() and (level < 1 or level > top))
     if bad:
         raise ValidationError({"indicators": f"Level {bad[0]} is beyond the scale "
                                f"{scale.name if scale else '(none)'} (levels 1..{top})."})
@@ -323,14 +324,32 @@ def update_competency(competency: Competency, actor: Any, *, indicators: dict[in
     return competency
 
 
+def _subtree_ids(competency: Competency) -> list[int]:
+    ids, frontier = [competency.pk], [competency.pk]
+    while frontier:
+        frontier = list(Competency.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids.extend(frontier)
+    return ids
+
+
 @transaction.atomic
 def delete_competency(competency: Competency, actor: Any) -> None:
-    """Remove a competency (and its subtree) from a draft; published versions keep theirs."""
+    """Remove a competency and its subtree from a draft; published versions keep theirs. Refused
+    while another version's relations point into the subtree, so no other version changes."""
     check_editor(actor)
     check_draft(competency.version)
-    before = snapshot(competency, COMPETENCY_FIELDS)
-    descendants = competency.children.count()
-    record(actor, "competency.delete", competency, before=before, note=f"{descendants} direct children removed too")
+    subtree = _subtree_ids(competency)
+    outside = (Relation.objects.filter(target_id__in=subtree).exclude(version=competency.version)
+               .select_related("source__version__framework"))
+    if outside.exists():
+        names = ", ".join(sorted({f"{r.source.version.framework.code} v{r.source.version.number} {r.source.code}"
+                                  for r in outside[:5]}))
+        raise ValidationError({"competency": f"Other versions relate to {competency.code} or below it ({names}): "
+                               "remove those relations first."})
+    removed = list(Competency.objects.filter(pk__in=subtree))
+    record(actor, "competency.delete", competency, before=snapshot(competency, COMPETENCY_FIELDS),
+           note=f"{len(removed) - 1} competencies below it removed too: "
+                + ", ".join(sorted(c.code for c in removed if c.pk != competency.pk))[:2000])
     competency.delete()
 
 
@@ -345,6 +364,13 @@ def add_relation(source: Competency, actor: Any, *, kind: str, target: Competenc
         raise ValidationError({"target": "Name a target competency or an external URI."})
     if target is not None and target.pk == source.pk:
         raise ValidationError({"target": "A competency cannot relate to itself."})
+    if target is not None and target.version_id != source.version_id and \
+            target.version.status != FrameworkVersion.Status.PUBLISHED:
+        raise ValidationError({"target": "A competency in another framework must be in a published version."})
+    duplicate = Relation.objects.filter(source=source, kind=kind, target=target,
+                                        target_uri=target_uri if target is None else "")
+    if duplicate.exists():
+        raise ValidationError({"target": "This relation already exists."})
     relation = Relation.objects.create(version=source.version, source=source, kind=kind, target=target,
                                        target_uri=target_uri, target_title=target_title)
     record(actor, "relation.create", relation, after=snapshot(relation, ["kind", "source_id", "target_id",
@@ -384,14 +410,19 @@ class VersionDiff:
     changed: list[tuple[Competency, Competency, list[str]]]
 
 
-COMPARED_FIELDS = ("code", "name", "description", "kind", "item_type", "esco_uri", "sfia_code")
+COMPARED_FIELDS = ("code", "name", "description", "kind", "item_type", "esco_uri", "sfia_code", "external_ids",
+                   "sort_order")
 
 
 def compare_versions(old: FrameworkVersion, new: FrameworkVersion) -> VersionDiff:
     """Competencies added, removed and changed between two versions, matched by uuid."""
     def load(version: FrameworkVersion) -> dict[Any, Competency]:
-        items = version.competencies.select_related("parent").prefetch_related("indicators")
+        items = version.competencies.select_related("parent", "scale").prefetch_related(
+            "indicators", "relations_out__target")
         return {c.uuid: c for c in items}
+
+    def relations(c: Competency) -> set[tuple[str, Any, str]]:
+        return {(r.kind, r.target.uuid if r.target_id else None, r.target_uri) for r in c.relations_out.all()}
 
     before, after = load(old), load(new)
     changed = []
@@ -402,6 +433,10 @@ def compare_versions(old: FrameworkVersion, new: FrameworkVersion) -> VersionDif
             fields.append("parent")
         if _indicator_map(a) != _indicator_map(b):
             fields.append("indicators")
+        if (a.scale.code if a.scale else None) != (b.scale.code if b.scale else None):
+            fields.append("scale")
+        if relations(a) != relations(b):
+            fields.append("relations")
         if fields:
             changed.append((a, b, fields))
     return VersionDiff(

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from compms.interop import views
+
+app_name = "interop"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("export/<slug:code>/<str:fmt>/", views.download, name="download"),
+]

@@ -1,15 +1,28 @@
 """The built-in demo, assembled from each domain's own demo builder.
 
 Users: admin, competency, hr, manager, assessor, employee, all with the password DEMO_PASSWORD.
+The whole build is one transaction: it appears complete or not at all.
+
+Steps, in order:
+1. users (compms.accounts.services.create_user);
+2. competency dictionaries (compms.frameworks.demo, through the framework services);
+3. the organisation: roles with DACUM charts and profiles, units, people, positions, and the demo
+   users linked to people (compms.organisation.demo, bulk inserts for 40,000 people);
+4. evidence, when the evidence app provides a builder (see EVIDENCE HOOK below).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
+import importlib.util
 from collections.abc import Callable
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from compms.accounts.models import User
+from compms.organisation.demo import MIN_EMPLOYEES
 
 DEFAULT_EMPLOYEES = 400
 DEMO_PASSWORD = "compms-demo"
@@ -21,26 +34,52 @@ DEMO_USERS = {
     "assessor": ["assessor", "employee"],
     "employee": ["employee"],
 }
+EVIDENCE_DEMO_MODULE = "compms.evidence.demo"
+__all__ = ["DEFAULT_EMPLOYEES", "DEMO_PASSWORD", "DEMO_USERS", "MIN_EMPLOYEES", "already_built", "build"]
 
 
 def already_built() -> bool:
     return User.objects.filter(username="admin").exists()
 
 
-def build(employees: int = DEFAULT_EMPLOYEES, seed: int = 1, progress: Callable[[str], None] = print) -> list[str]:
+def build(employees: int = DEFAULT_EMPLOYEES, seed: int = 1, progress: Callable[[str], None] = print,
+          today: dt.date | None = None) -> list[str]:
     from compms.accounts.services import create_user
     from compms.frameworks.demo import build_dictionaries
+    from compms.organisation.demo import build_organisation
 
+    if employees < MIN_EMPLOYEES:
+        raise ValueError(f"The demo needs at least {MIN_EMPLOYEES} employees (asked for {employees}).")
     summary: list[str] = []
     with transaction.atomic():
+        users: dict[str, User] = {}
+        # One hash for all demo users: the password is public anyway, and each hash costs about a
+        # second of CPU with Django's default PBKDF2 work factor.
+        password_hash = make_password(DEMO_PASSWORD)
         for username, roles in DEMO_USERS.items():
-            if not User.objects.filter(username=username).exists():
-                user = create_user(username, DEMO_PASSWORD, roles, first_name=username.title(),
-                                   last_name="(demo)")
-                if username == "admin":
-                    user.is_staff = user.is_superuser = True
-                    user.save(update_fields=["is_staff", "is_superuser"])
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = create_user(username, None, roles, first_name=username.title(), last_name="(demo)")
+                user.password = password_hash
+                user.is_staff = user.is_superuser = username == "admin"
+                user.save(update_fields=["password", "is_staff", "is_superuser"])
+            users[username] = user
         summary.append(f"users: {', '.join(DEMO_USERS)} (password {DEMO_PASSWORD})")
         progress("Building competency dictionaries…")
-        summary.extend(build_dictionaries())
+        summary.extend(build_dictionaries(progress))
+        progress(f"Building the organisation ({employees} employees, seed {seed})…")
+        summary.extend(build_organisation(employees=employees, seed=seed, today=today, users=users,
+                                          progress=progress))
+        # ---------------------------------------------------------------- EVIDENCE HOOK (issue 4)
+        # The evidence app owns its demo data. When compms/evidence/demo.py exists and defines
+        #     build_evidence(seed: int, progress: Callable[[str], None]) -> list[str]
+        # it runs here, inside the same transaction, after people, roles and requirement profiles exist,
+        # and returns summary lines. Until then the demo simply has no evidence.
+        if importlib.util.find_spec(EVIDENCE_DEMO_MODULE) is not None:
+            evidence_demo = importlib.import_module(EVIDENCE_DEMO_MODULE)
+            build_evidence = getattr(evidence_demo, "build_evidence", None)
+            if build_evidence is not None:
+                progress("Building evidence…")
+                summary.extend(build_evidence(seed=seed, progress=progress))
+        # ---------------------------------------------------------------- end of EVIDENCE HOOK
     return summary

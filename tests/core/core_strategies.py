@@ -33,3 +33,16 @@ evidence_facts: st.SearchStrategy[EvidenceFact] = st.builds(
 )
 
 evidence_lists = st.lists(evidence_facts, max_size=8)
+
+# The same records, all made self-assessments.
+self_facts: st.SearchStrategy[EvidenceFact] = evidence_facts.map(
+    lambda fact: EvidenceFact(
+        level=fact.level,
+        source="self",
+        recorded_on=fact.recorded_on,
+        valid_until=fact.valid_until,
+        revoked=fact.revoked,
+        superseded=fact.superseded,
+        evidence_id=fact.evidence_id,
+    )
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from core_strategies import AS_OF
+from tests.core.core_strategies import AS_OF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -109,7 +109,10 @@ def test_colleague_with_expired_certificate_is_expired_and_one_without_evidence_
 def test_held_below_the_required_level_is_short_even_if_a_higher_record_expired() -> None:
     facts = [
         EvidenceFact(
-            level=4, source="certificate", recorded_on=date(2023, 1, 1), valid_until=date(2025, 1, 1)
+            level=4,
+            source="certificate",
+            recorded_on=date(2023, 1, 1),
+            valid_until=date(2025, 1, 1),
         ),
         EvidenceFact(level=1, source="self", recorded_on=date(2025, 6, 1)),
     ]

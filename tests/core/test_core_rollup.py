@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from core_strategies import AS_OF, evidence_facts, evidence_lists
+from tests.core.core_strategies import AS_OF, evidence_lists, self_facts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -254,7 +254,9 @@ def test_unknown_source_and_negative_level_are_rejected() -> None:
 
 
 def test_sources_and_policies_are_the_documented_ones() -> None:
-    assert SOURCES == ("assessor", "certificate", "manager", "test", "training", "experience", "self")
+    assert SOURCES == (
+        "assessor", "certificate", "manager", "test", "training", "experience", "self"
+    )
     assert POLICIES == ("default", "latest", "highest", "verified_only")
 
 
@@ -274,20 +276,35 @@ def _counts(fact: EvidenceFact, policy: str) -> bool:
 
 @PROPERTY_SETTINGS
 @given(facts=evidence_lists, policy=st.sampled_from(POLICIES))
-def test_level_is_that_of_a_counted_record_or_zero(facts: list[EvidenceFact], policy: str) -> None:
+def test_result_comes_from_a_counted_record_or_is_level_0_none_or_expired(
+    facts: list[EvidenceFact], policy: str
+) -> None:
     result = rollup(facts, AS_OF, policy)
     counted = [fact for fact in facts if _counts(fact, policy)]
     if counted:
         assert result.status == "held"
-        assert result.level in {fact.level for fact in counted}
-        assert any(
-            (f.level, f.source, f.recorded_on, f.valid_until, f.evidence_id)
-            == (result.level, result.source, result.evidence_date, result.valid_until, result.evidence_id)
-            for f in counted
+        provenance = (
+            result.level,
+            result.source,
+            result.evidence_date,
+            result.valid_until,
+            result.evidence_id,
         )
-    else:
-        assert (result.level, result.source, result.verified) == (0, None, False)
-        assert result.status in {"none", "expired"}
+        assert provenance in {
+            (f.level, f.source, f.recorded_on, f.valid_until, f.evidence_id) for f in counted
+        }
+        return
+    assert (result.level, result.source, result.verified) == (0, None, False)
+    would_count_but_lapsed = any(
+        not f.revoked
+        and not f.superseded
+        and f.recorded_on <= AS_OF
+        and f.valid_until is not None
+        and f.valid_until < AS_OF
+        and not (policy == "verified_only" and f.source == "self")
+        for f in facts
+    )
+    assert result.status == ("expired" if would_count_but_lapsed else "none")
 
 
 @PROPERTY_SETTINGS
@@ -311,41 +328,21 @@ def test_default_is_unverified_exactly_when_only_self_evidence_counts(
 
 
 @PROPERTY_SETTINGS
-@given(facts=evidence_lists, extra_self=evidence_facts.map(lambda f: EvidenceFact(
-    level=f.level, source="self", recorded_on=f.recorded_on, valid_until=f.valid_until,
-    revoked=f.revoked, superseded=f.superseded, evidence_id=f.evidence_id,
-)))
+@given(facts=evidence_lists, extra_self=self_facts)
 def test_adding_self_evidence_never_changes_a_verified_default_result(
     facts: list[EvidenceFact], extra_self: EvidenceFact
 ) -> None:
     before = rollup(facts, AS_OF)
     if before.verified:
         assert rollup([*facts, extra_self], AS_OF) == before
-    assert rollup([*facts, extra_self], AS_OF, "verified_only") == rollup(facts, AS_OF, "verified_only")
+    with_self = rollup([*facts, extra_self], AS_OF, "verified_only")
+    assert with_self == rollup(facts, AS_OF, "verified_only")
 
 
 @PROPERTY_SETTINGS
 @given(data=st.data(), facts=evidence_lists, policy=st.sampled_from(POLICIES))
-def test_input_order_never_matters(data: st.DataObject, facts: list[EvidenceFact], policy: str) -> None:
+def test_input_order_never_matters(
+    data: st.DataObject, facts: list[EvidenceFact], policy: str
+) -> None:
     shuffled = data.draw(st.permutations(facts))
     assert rollup(shuffled, AS_OF, policy) == rollup(facts, AS_OF, policy)
-
-
-@PROPERTY_SETTINGS
-@given(facts=evidence_lists, policy=st.sampled_from(POLICIES))
-def test_expired_status_means_only_lapsed_records_would_have_counted(
-    facts: list[EvidenceFact], policy: str
-) -> None:
-    result = rollup(facts, AS_OF, policy)
-    would_count_but_lapsed = [
-        f
-        for f in facts
-        if not f.revoked
-        and not f.superseded
-        and f.recorded_on <= AS_OF
-        and f.valid_until is not None
-        and f.valid_until < AS_OF
-        and not (policy == "verified_only" and f.source == "self")
-    ]
-    if not any(_counts(f, policy) for f in facts):
-        assert result.status == ("expired" if would_count_but_lapsed else "none")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from compms.site import demo
 
@@ -16,6 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="do nothing if a demo is already there")
 
     def handle(self, *args, employees: int, seed: int, if_empty: bool, **options) -> None:
+        if employees < demo.MIN_EMPLOYEES:
+            raise CommandError(f"--employees must be at least {demo.MIN_EMPLOYEES}.")
         if if_empty and demo.already_built():
             self.stdout.write("Demo data already present; leaving it as it is.")
             return

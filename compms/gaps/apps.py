@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GapsConfig(AppConfig):
+    name = "compms.gaps"
+    label = "gaps"
