@@ -62,6 +62,11 @@ def _register() -> None:
     from compms.frameworks.api import router as frameworks_router
     from compms.gaps.api import router as gaps_router
     from compms.strategy.api import router as strategy_router
+    from compms.campaigns.api import router as campaigns_router
+    from compms.logbook.api import router as logbook_router
+    from compms.development.api import router as development_router
+    from compms.training.api import router as training_router
+    from compms.succession.api import router as succession_router
     from compms.interop.api import router as interop_router
     from compms.organisation.api import router as organisation_router
 
@@ -72,6 +77,11 @@ def _register() -> None:
     api.add_router("/", evidence_router)
     api.add_router("/", gaps_router)
     api.add_router("/", strategy_router)
+    api.add_router("/", campaigns_router)
+    api.add_router("/", logbook_router)
+    api.add_router("/", development_router)
+    api.add_router("/", training_router)
+    api.add_router("/", succession_router)
 
 
 _register()

@@ -96,6 +96,11 @@ INSTALLED_APPS = [
     "compms.evidence",
     "compms.gaps",
     "compms.strategy",
+    "compms.campaigns",
+    "compms.logbook",
+    "compms.development",
+    "compms.training",
+    "compms.succession",
     "compms.interop",
 ]
 

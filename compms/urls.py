@@ -14,6 +14,11 @@ urlpatterns = [
     path("interop/", include("compms.interop.urls")),
     path("gaps/", include("compms.gaps.urls")),
     path("strategy/", include("compms.strategy.urls")),
+    path("campaigns/", include("compms.campaigns.urls")),
+    path("logbook/", include("compms.logbook.urls")),
+    path("development/", include("compms.development.urls")),
+    path("training/", include("compms.training.urls")),
+    path("succession/", include("compms.succession.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from compms.accounts import services
 from compms.accounts.models import ApiToken
@@ -51,10 +51,10 @@ def list_tokens(request: HttpRequest):
 @router.post("/tokens", response={201: TokenCreated})
 def create_token(request: HttpRequest, payload: TokenIn):
     token, raw = services.create_token(request.user, payload.name)
-    return 201, {**TokenOut.from_orm(token).dict(), "token": raw}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response={204: None})
 def revoke_token(request: HttpRequest, token_id: int):
     services.revoke_token(get_object_or_404(ApiToken, pk=token_id, user=request.user), request.user)
-    return 204, None
+    return Status(204, None)

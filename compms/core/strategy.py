@@ -213,15 +213,20 @@ def level_timeline(
     # day falls on or before the horizon.
     valid_until = evidence.valid_until_ord[rows].astype(np.int64)
     lapsing = valid_until < horizon_ord
-    unique_pairs, pair_start, pair_count = np.unique(pair, return_index=True, return_counts=True)
-    breakpoints = np.unique(
-        np.stack([
-            np.concatenate([unique_pairs, pair[lapsing]]),
-            np.concatenate([np.full(len(unique_pairs), today_ord, dtype=np.int64), valid_until[lapsing] + 1]),
-        ], axis=1),
-        axis=0,
-    )
-    bp_pair, bp_ord = breakpoints[:, 0], breakpoints[:, 1]
+    # `pair` is sorted, so each pair's rows are one run: its start and length.
+    pair_start = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    pair_count = np.diff(np.append(pair_start, len(pair)))
+    unique_pairs = pair[pair_start]
+    # Pack (pair, day offset from today) into one int64 so one 1-D unique sorts and dedups them;
+    # offsets run 0..span-1 (today is 0, the latest breakpoint is the horizon).
+    span = horizon_ord - today_ord + 1
+    packed = np.sort(np.concatenate([
+        unique_pairs * span,
+        pair[lapsing] * span + (valid_until[lapsing] + 1 - today_ord),
+    ]))
+    # Sort then drop repeats: faster here than np.unique, which hashes.
+    packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
+    bp_pair, bp_ord = packed // span, packed % span + today_ord
 
     # One copy of the pair's rows per breakpoint: bp_of_copy[i] is the breakpoint, row_of_copy[i] the row.
     group = np.searchsorted(unique_pairs, bp_pair)
@@ -234,8 +239,10 @@ def level_timeline(
     policy_code = np.array([POLICIES.index(p) for p in policies], dtype=np.int8)
     policy_of_copy = policy_code[bp_pair[bp_of_copy] % n_comps]
     level_at = np.zeros(len(bp_pair), dtype=np.int16)
-    for code in np.unique(policy_of_copy).tolist():
+    for code in sorted(set(policy_code.tolist())):
         part = np.flatnonzero(policy_of_copy == code)
+        if len(part) == 0:
+            continue
         source_rows = row_of_copy[part]
         table = rollup_arrays(
             person_idx=bp_of_copy[part].astype(np.int64),

@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import os
 import random
+import resource
 import tempfile
 import time
 from dataclasses import dataclass
@@ -120,6 +121,8 @@ def main() -> None:
     print(f"imported {result.rows} rows for {result.people} people in {result.import_seconds:.1f} s "
           f"({result.rows_per_second:,.0f} rows/s; {result.import_cpu_seconds:.1f} s of CPU in this process); "
           f"{result.proficiencies} current proficiencies stored")
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process: {peak_mib:,.0f} MiB")
 
 
 if __name__ == "__main__":

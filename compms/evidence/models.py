@@ -177,7 +177,9 @@ class CurrentProficiency(models.Model):
                                     name="unique_current_proficiency"),
         ]
         indexes = [
-            # Organisation reports ask "who holds competency c (at level >= l)".
+            # "Who holds competency c (at level >= l)": mentors, supply for a strategy. Kept up to date
+            # row by row, it would double a million-row import's writes to this table, so the bulk
+            # path on SQLite drops and rebuilds it (see proficiency._write_columns).
             models.Index(fields=["competency_uuid", "level"], name="proficiency_by_competency"),
         ]
 

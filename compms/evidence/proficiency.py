@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import uuid as uuid_module
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from itertools import repeat
@@ -375,9 +376,40 @@ def _dates_for_db(ordinals: np.ndarray, missing: np.ndarray) -> list[Any]:
     return values.tolist()
 
 
+BULK_REINDEX_ROWS = 100_000
+
+
+@contextmanager
+def _competency_index_rebuilt_after(rows: int) -> Iterator[None]:
+    """For a very large write on SQLite, drop the by-competency index and build it again afterwards.
+
+    Inserting a few hundred thousand rows into an index keyed by random uuids costs about as much
+    as the rest of the write; one sort when the index is created afterwards costs a few seconds.
+    Inside the import's transaction, so readers (WAL mode) never see the table without it.
+    PostgreSQL keeps its index: dropping it there would lock readers out until the commit."""
+    if connection.vendor != "sqlite" or rows < BULK_REINDEX_ROWS:
+        yield
+        return
+    index = next(i for i in CurrentProficiency._meta.indexes if i.name == "proficiency_by_competency")
+    table = connection.ops.quote_name(CurrentProficiency._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(CurrentProficiency._meta.get_field(f).column)
+                        for f in index.fields)
+    name = connection.ops.quote_name(index.name)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX IF EXISTS {name}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE INDEX {name} ON {table} ({columns})")
+
+
 def _write_columns(result: ProficiencyColumns) -> None:
     if len(result) == 0:
         return
+    with _competency_index_rebuilt_after(len(result)):
+        _upsert_columns(result)
+
+
+def _upsert_columns(result: ProficiencyColumns) -> None:
     # Person order keeps the (person, uuid, context) unique index written page by page.
     order = np.argsort(result.person_id, kind="stable")
     native_uuid = connection.features.has_native_uuid_field

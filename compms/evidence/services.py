@@ -589,8 +589,9 @@ def _large_sqlite_cache() -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+        # On the driver's connection: Django refuses queries in a transaction that is failing, and
+        # the original error must come through, not that refusal.
+        connection.connection.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 @transaction.atomic

@@ -36,23 +36,28 @@ way call `clear_cache()`.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import time
 import uuid as uuid_module
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.db import connections
+from django.db.models import Max
 
 from compms.audit.models import AuditEntry
 from compms.core.dates import NO_EXPIRY
 from compms.core.gaparrays import SOURCE_CODE, EvidenceArrays
 from compms.core.rollup import POLICIES, POLICY_DEFAULT
 from compms.evidence.models import Evidence
-from compms.frameworks.models import Competency, Framework, FrameworkVersion
+from compms.frameworks.models import Competency, Framework, FrameworkVersion, ScaleLevel
 from compms.organisation.models import Context, Person, Position, Requirement, Role, Unit
 
 # How many of the latest audit ids the version counts (see the module docstring). A transaction
@@ -203,21 +208,40 @@ def iso_dates_to_ordinals(text: bytes, width: int, offset: int) -> tuple[np.ndar
     return ordinals, present
 
 
-def _evidence_sql(vendor: str) -> str:
+# SQLite spells a source code cheaply as (first character's code point + length) mod 16, which
+# happens to be distinct for the seven sources; this table turns it back into SOURCES positions (-1:
+# not a known source). A CASE over seven string comparisons cost a third of the whole read.
+SQLITE_SOURCE_CODE = np.full(16, -1, dtype=np.int64)
+for _source, _code in SOURCE_CODE.items():
+    _hashed = (ord(_source[0]) + len(_source)) % 16
+    if SQLITE_SOURCE_CODE[_hashed] != -1:
+        raise AssertionError(f"evidence sources {_source!r} and another share a SQLite source code")
+    SQLITE_SOURCE_CODE[_hashed] = _code
+# On SQLite the id and the context id share one number (fewer numbers to turn into text) while
+# context ids stay below this bound; otherwise they come as separate numbers.
+CONTEXT_BITS = 20
+
+
+def _evidence_sql(vendor: str, context_inline: bool) -> str:
     """SELECT giving, for an id range, one string of numbers (and on SQLite a second of dates)."""
     table = Evidence._meta.db_table
-    source_case = " ".join(f"WHEN '{source}' THEN {code}" for source, code in SOURCE_CODE.items())
-    packed = (f"((((person_id * {1 << COMPETENCY_BITS} + competency_id) * 2"
-              f" + (CASE WHEN status = 'active' THEN 1 ELSE 0 END)) * {1 << LEVEL_BITS} + level)"
-              f" * {1 << SOURCE_BITS} + (CASE source {source_case} END))")
     where = f"FROM {table} WHERE id > %s AND id <= %s"
     if vendor == "postgresql":
+        source_case = " ".join(f"WHEN '{source}' THEN {code}" for source, code in SOURCE_CODE.items())
+        packed = (f"((((person_id * {1 << COMPETENCY_BITS} + competency_id) * 2"
+                  f" + (CASE WHEN status = 'active' THEN 1 ELSE 0 END)) * {1 << LEVEL_BITS} + level)"
+                  f" * {1 << SOURCE_BITS} + (CASE source {source_case} END))")
         recorded = "(assessed_on - DATE '0001-01-01' + 1)"
         until = "COALESCE(valid_until - DATE '0001-01-01' + 1, 0)"
         text = " || ',' || ".join(f"({expr})::text" for expr in ("id", packed, "COALESCE(context_id, 0)",
                                                                     recorded, until))
         return f"SELECT string_agg({text}, ','), NULL {where}"
-    numbers = f"id || ',' || {packed} || ',' || COALESCE(context_id, 0)"
+    packed = (f"((((person_id * {1 << COMPETENCY_BITS} + competency_id) * 2 + (status = 'active'))"
+              f" * {1 << LEVEL_BITS} + level) * {1 << SOURCE_BITS} + (unicode(source) + length(source)) % 16)")
+    if context_inline:
+        numbers = f"(id * {1 << CONTEXT_BITS} + COALESCE(context_id, 0)) || ',' || {packed}"
+    else:
+        numbers = f"id || ',' || {packed} || ',' || COALESCE(context_id, 0)"
     dates = "assessed_on || COALESCE(valid_until, '0000-00-00')"
     return f"SELECT group_concat({numbers}, ','), group_concat({dates}, '') {where}"
 
@@ -225,30 +249,24 @@ def _evidence_sql(vendor: str) -> str:
 def read_evidence(after_pk: int = 0, using: str = "default") -> EvidenceStore:
     """Every evidence record with an id above `after_pk`, in id order."""
     connection = connections[using]
-    sql = _evidence_sql(connection.vendor)
     table = Evidence._meta.db_table
     columns: list[tuple[np.ndarray, ...]] = []
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX(id) FROM {table}")
         top = int(cursor.fetchone()[0] or 0)
+        if top <= after_pk:
+            return EvidenceStore.empty()
+        cursor.execute(f"SELECT MAX(id) FROM {Context._meta.db_table}")
+        context_inline = int(cursor.fetchone()[0] or 0) < (1 << CONTEXT_BITS)
+        sql = _evidence_sql(connection.vendor, context_inline)
         start = after_pk
         while start < top:
             end = min(start + EVIDENCE_CHUNK, top)
             cursor.execute(sql, [start, end])
             numbers, dates = cursor.fetchone()
             start = end
-            if not numbers:
-                continue
-            if dates is None:
-                data = np.fromstring(numbers, dtype=np.int64, sep=",").reshape(-1, 5)
-                columns.append((data[:, 0], data[:, 1], data[:, 2], data[:, 3],
-                                np.where(data[:, 4] == 0, NO_EXPIRY, data[:, 4])))
-            else:
-                data = np.fromstring(numbers, dtype=np.int64, sep=",").reshape(-1, 3)
-                encoded = dates.encode("ascii")
-                recorded, _ = iso_dates_to_ordinals(encoded, 20, 0)
-                until, has_until = iso_dates_to_ordinals(encoded, 20, 10)
-                columns.append((data[:, 0], data[:, 1], data[:, 2], recorded, np.where(has_until, until, NO_EXPIRY)))
+            if numbers:
+                columns.append(_parse_chunk(numbers, dates, context_inline))
         if not columns:
             return EvidenceStore.empty()
         pk, packed, context, recorded, until = (np.concatenate(parts) for parts in zip(*columns))
@@ -258,6 +276,28 @@ def read_evidence(after_pk: int = 0, using: str = "default") -> EvidenceStore:
         store = EvidenceStore.from_columns(pk[order], packed[order], context[order], recorded[order], until[order])
         store.watermark_stamp = _stamp_of(cursor, store.max_pk)
     return store
+
+
+def _parse_chunk(numbers: str, dates: str | None, context_inline: bool) -> tuple[np.ndarray, ...]:
+    """(id, packed record with a SOURCES code, context id, assessed ordinal, valid-until ordinal)."""
+    values = np.fromstring(numbers, dtype=np.int64, sep=",")
+    if dates is None:  # PostgreSQL: every field is a number already
+        data = values.reshape(-1, 5)
+        return data[:, 0], data[:, 1], data[:, 2], data[:, 3], np.where(data[:, 4] == 0, NO_EXPIRY, data[:, 4])
+    if context_inline:
+        data = values.reshape(-1, 2)
+        pk, context, packed = data[:, 0] >> CONTEXT_BITS, data[:, 0] & ((1 << CONTEXT_BITS) - 1), data[:, 1]
+    else:
+        data = values.reshape(-1, 3)
+        pk, packed, context = data[:, 0], data[:, 1], data[:, 2]
+    source = SQLITE_SOURCE_CODE[packed & ((1 << SOURCE_BITS) - 1)]
+    if (source < 0).any():
+        raise ValueError("evidence with a source CompMS does not know; the gap reports cannot rank it")
+    packed = (packed >> SOURCE_BITS << SOURCE_BITS) | source
+    encoded = dates.encode("ascii")
+    recorded, _ = iso_dates_to_ordinals(encoded, 20, 0)
+    until, has_until = iso_dates_to_ordinals(encoded, 20, 10)
+    return pk, packed, context, recorded, np.where(has_until, until, NO_EXPIRY)
 
 
 def _stamp_of(cursor: Any, pk: int) -> str:
@@ -387,6 +427,27 @@ class Snapshot:
         return slice(int(self.role_line_start[role]), int(self.role_line_start[role + 1]))
 
 
+def _fetch(using: str, sql: str, params: list[Any]) -> list[tuple]:
+    """Rows of a plain SELECT in one fetch: the ORM's row-by-row iteration costs more than the
+    query for the 40,000-row tables (people, positions)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _dense_unique(keys: np.ndarray, domain: int) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(keys, return_inverse=True)` for keys in [0, domain): a presence table when the
+    domain is small (competencies x contexts usually is), which is linear instead of a sort."""
+    if domain > 8_000_000:
+        return np.unique(keys, return_inverse=True)
+    present = np.zeros(max(domain, 1), dtype=bool)
+    present[keys] = True
+    unique = np.flatnonzero(present)
+    index_of = np.full(max(domain, 1), -1, dtype=np.int64)
+    index_of[unique] = np.arange(len(unique))
+    return unique.astype(np.int64), index_of[keys]
+
+
 def _subtree_ends(paths: list[str]) -> np.ndarray:
     """For units sorted by path, the index just past each unit's subtree (one pass with a stack)."""
     ends = np.arange(1, len(paths) + 1, dtype=np.int64)
@@ -408,10 +469,6 @@ def _competency_tables(using: str) -> tuple[dict[int, tuple], dict[uuid_module.U
     status_rank = {FrameworkVersion.Status.PUBLISHED: 2, FrameworkVersion.Status.RETIRED: 1,
                    FrameworkVersion.Status.DRAFT: 0}
     scale_tops: dict[int, int] = {}
-    from django.db.models import Max
-
-    from compms.frameworks.models import ScaleLevel
-
     for scale_id, top in (ScaleLevel.objects.using(using).values("scale_id").annotate(top=Max("value"))
                           .values_list("scale_id", "top")):
         scale_tops[scale_id] = top
@@ -438,12 +495,15 @@ def _build(version: DataVersion, evidence: EvidenceStore, using: str) -> Snapsho
     unit_parent = np.array([unit_index.get(u[4], -1) if u[4] else -1 for u in units], dtype=np.int64)
 
     # -- active people, by pk
-    people = list(Person.objects.using(using).filter(active=True).order_by("pk").values_list(
-        "pk", "unit_id", "employee_id", "name"))
-    person_pk = np.array([p[0] for p in people], dtype=np.int64)
-    person_unit = np.array([unit_index[p[1]] for p in people], dtype=np.int64)
-    person_employee_id = np.array([p[2] for p in people], dtype=object)
-    person_name = np.array([p[3] for p in people], dtype=object)
+    people = _fetch(using, f"SELECT id, unit_id, employee_id, name FROM {Person._meta.db_table} "
+                           f"WHERE active = %s ORDER BY id", [True])
+    columns = list(zip(*people)) or [(), (), (), ()]
+    person_pk = np.array(columns[0], dtype=np.int64)
+    unit_of_pk = np.full(int(unit_pk.max()) + 1 if len(unit_pk) else 1, -1, dtype=np.int64)
+    unit_of_pk[unit_pk] = np.arange(len(unit_pk))
+    person_unit = unit_of_pk[np.array(columns[1], dtype=np.int64)]
+    person_employee_id = np.array(columns[2], dtype=object)
+    person_name = np.array(columns[3], dtype=object)
 
     # -- roles, frameworks, competencies, contexts
     roles = list(Role.objects.using(using).order_by("name", "external_id").values_list(
@@ -481,7 +541,7 @@ def _build(version: DataVersion, evidence: EvidenceStore, using: str) -> Snapsho
     ev_competency = evidence.competency_id[ev_rows]
     ev_key = uuid_of_competency[ev_competency] * context_slots + evidence.context_id[ev_rows]
     line_key = np.array([uuid_index[line[1]] * context_slots + (line[2] or 0) for line in lines], dtype=np.int64)
-    claim_keys, inverse = np.unique(np.concatenate([line_key, ev_key]), return_inverse=True)
+    claim_keys, inverse = _dense_unique(np.concatenate([line_key, ev_key]), len(uuid_list) * context_slots)
     line_claim_all = inverse[:len(line_key)]
     ev_claim_all = inverse[len(line_key):]
 
@@ -512,11 +572,16 @@ def _build(version: DataVersion, evidence: EvidenceStore, using: str) -> Snapsho
     role_line_start = np.searchsorted(line_role, np.arange(len(role_pk) + 1)).astype(np.int64)
 
     # -- assignments: distinct (active person, role) of positions held
-    person_index = {pk: i for i, pk in enumerate(person_pk.tolist())}
-    pairs = {(person_index[holder], role_index[role]) for holder, role in
-             Position.objects.using(using).filter(holder__isnull=False).values_list("holder_id", "role_id")
-             if holder in person_index}
-    assignments = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    held = np.array(_fetch(using, f"SELECT holder_id, role_id FROM {Position._meta.db_table} "
+                                  f"WHERE holder_id IS NOT NULL", []), dtype=np.int64).reshape(-1, 2)
+    role_of_pk = np.full(int(role_pk.max()) + 1 if len(role_pk) else 1, -1, dtype=np.int64)
+    role_of_pk[role_pk] = np.arange(len(role_pk))
+    held_person = (np.minimum(np.searchsorted(person_pk, held[:, 0]), max(len(person_pk) - 1, 0))
+                   if len(person_pk) else np.zeros(len(held), dtype=np.int64))
+    active_holder = person_pk[held_person] == held[:, 0] if len(person_pk) else np.zeros(len(held), dtype=bool)
+    pair = held_person[active_holder] * max(len(role_pk), 1) + role_of_pk[held[active_holder, 1]]
+    pair = np.unique(pair)  # one assignment per person and role, sorted by person
+    assignments = np.stack([pair // max(len(role_pk), 1), pair % max(len(role_pk), 1)], axis=1)
 
     return Snapshot(
         version=version, loaded_at=time.time(),
@@ -622,7 +687,7 @@ def _is_prefix(cached: EvidenceStore, version: DataVersion, using: str) -> bool:
         return _stamp_of(cursor, cached.max_pk) == cached.watermark_stamp
 
 
-class disk_cache:  # noqa: N801 - a namespace, used like a module
+class EvidenceDiskCache:
     """The evidence arrays on disk, so a fresh process (a command, a new server worker) starts from
     them and reads only what is newer. Off for in-memory databases and with COMPMS_GAPS_DISK_CACHE=0.
 
@@ -630,14 +695,7 @@ class disk_cache:  # noqa: N801 - a namespace, used like a module
 
     RESAVE_AFTER_ROWS = 20_000
 
-    @staticmethod
-    def path(using: str) -> Any:
-        import hashlib
-        import os
-        from pathlib import Path
-
-        from django.conf import settings
-
+    def path(self, using: str) -> Path | None:
         if os.environ.get("COMPMS_GAPS_DISK_CACHE", "1").strip().lower() in {"0", "false", "no", "off"}:
             return None
         db = connections[using].settings_dict
@@ -648,9 +706,8 @@ class disk_cache:  # noqa: N801 - a namespace, used like a module
         digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
         return Path(settings.DATA_DIR) / "cache" / f"gaps-evidence-{digest}.npz"
 
-    @staticmethod
-    def load(using: str) -> EvidenceStore | None:
-        path = disk_cache.path(using)
+    def load(self, using: str) -> EvidenceStore | None:
+        path = self.path(using)
         if path is None or not path.exists():
             return None
         try:
@@ -661,11 +718,8 @@ class disk_cache:  # noqa: N801 - a namespace, used like a module
             return None  # a damaged or older file: read the database instead
         return store
 
-    @staticmethod
-    def save(using: str, store: EvidenceStore) -> None:
-        import os
-
-        path = disk_cache.path(using)
+    def save(self, using: str, store: EvidenceStore) -> None:
+        path = self.path(using)
         if path is None:
             return
         try:
@@ -676,3 +730,6 @@ class disk_cache:  # noqa: N801 - a namespace, used like a module
             os.replace(partial, path)  # atomic: readers see the old file or the new one
         except OSError:
             pass  # a cache that cannot be written only costs the next fresh process a full read
+
+
+disk_cache = EvidenceDiskCache()

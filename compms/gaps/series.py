@@ -29,6 +29,23 @@ from compms.core.gaparrays import (
 from compms.core.rollup import POLICIES, POLICY_VERIFIED_ONLY, UNVERIFIED_TIER
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """`np.unique` for int64 keys by sorting (numpy's hash-based unique is several times slower on
+    a million keys)."""
+    ordered = np.sort(values.astype(np.int64))
+    if not len(ordered):
+        return ordered
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+
+
+def in_sorted(values: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """`np.isin` against keys already sorted and unique: one binary search per value."""
+    if not len(sorted_keys):
+        return np.zeros(len(values), dtype=bool)
+    position = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    return sorted_keys[position] == values
+
+
 @dataclass(frozen=True)
 class LevelSeries:
     """Level and status of each pair (sorted `pair_key`) on each date: arrays ``[n_dates, n_pairs]``."""
@@ -53,6 +70,13 @@ class LevelSeries:
         safe = np.where(columns >= 0, columns, 0)
         return np.where(columns >= 0, self.level[:, safe], 0).astype(np.int16)
 
+    def statuses_of(self, columns: np.ndarray) -> np.ndarray:
+        """``[n_dates, len(columns)]`` PROFICIENCY_* codes, NONE where a column is -1."""
+        if not len(self.pair_key):
+            return np.full((self.status.shape[0], len(columns)), PROFICIENCY_NONE, dtype=np.int8)
+        safe = np.where(columns >= 0, columns, 0)
+        return np.where(columns >= 0, self.status[:, safe], PROFICIENCY_NONE).astype(np.int8)
+
 
 def levels_on_dates(
     evidence: EvidenceArrays,
@@ -61,18 +85,18 @@ def levels_on_dates(
     date_ordinals: Sequence[int],
     wanted_pairs: np.ndarray | None = None,
 ) -> LevelSeries:
-    """Roll up every pair (or only `wanted_pairs`, sorted pair keys) on each date.
+    """Roll up every pair (or only `wanted_pairs`: sorted, unique pair keys) on each date.
 
     `policy_code` gives each evidence row's rollup policy (position in POLICIES); a pair's rows all
     share one policy since a competency belongs to one framework."""
     pair = evidence.person_idx.astype(np.int64) * n_comps + evidence.comp_idx.astype(np.int64)
     rows = np.flatnonzero(evidence.active)
     if wanted_pairs is not None:
-        rows = rows[np.isin(pair[rows], wanted_pairs)]
+        rows = rows[in_sorted(pair[rows], wanted_pairs)]
     # Sort once: by pair, then by the policy's rank (ascending), so a pair's best row comes last.
     # Pairs of different policies never mix, so each policy's rows are ranked with its own keys.
     order_parts: list[np.ndarray] = []
-    for code in np.unique(policy_code[rows]).tolist():
+    for code in np.flatnonzero(np.bincount(policy_code[rows], minlength=len(POLICIES))).tolist():
         subset = rows[policy_code[rows] == code]
         keys = _ranking_keys(
             POLICIES[code], TIER_OF_SOURCE_CODE[evidence.source_code[subset]], evidence.recorded_ord[subset],
@@ -98,16 +122,17 @@ def levels_on_dates(
     if verified_only.any():
         considered_base &= ~(verified_only & (TIER_OF_SOURCE_CODE[evidence.source_code[ordered]] == UNVERIFIED_TIER))
     position = np.arange(len(ordered), dtype=np.int64)
+    # A pair has something to lapse from on a date when its earliest considered record is on or
+    # before it; one minimum per pair, instead of a pass over the rows per date.
+    first_recorded = np.minimum.reduceat(np.where(considered_base, recorded, np.iinfo(np.int32).max), starts)
 
     levels = np.zeros((n_dates, len(starts)), dtype=np.int16)
     statuses = np.zeros((n_dates, len(starts)), dtype=np.int8)
     for d, day in enumerate(date_ordinals):
-        considered = considered_base & (recorded <= day)
-        counted = considered & (valid_until >= day)
+        counted = considered_base & (recorded <= day) & (valid_until >= day)
         best = np.maximum.reduceat(np.where(counted, position, -1), starts)
-        any_considered = np.logical_or.reduceat(considered, starts)
         held = best >= 0
         levels[d] = np.where(held, level[np.where(held, best, 0)], 0)
-        statuses[d] = np.select([held, any_considered], [PROFICIENCY_HELD, PROFICIENCY_EXPIRED],
-                                default=PROFICIENCY_NONE)
+        statuses[d] = np.where(held, PROFICIENCY_HELD,
+                               np.where(first_recorded <= day, PROFICIENCY_EXPIRED, PROFICIENCY_NONE))
     return LevelSeries(n_comps=n_comps, pair_key=sorted_pair[starts], level=levels, status=statuses)

@@ -20,6 +20,7 @@ FORMAT_MODULES = (
     "compms.interop.formats",
     "compms.organisation.imports",
     "compms.evidence.imports",
+    "compms.development.imports",
 )
 
 MAX_ERRORS_REPORTED = 200

@@ -8,14 +8,13 @@ Steps, in order:
 2. competency dictionaries (compms.frameworks.demo, through the framework services);
 3. the organisation: roles with DACUM charts and profiles, units, people, positions, and the demo
    users linked to people (compms.organisation.demo, bulk inserts for 40,000 people);
-4. evidence, when the evidence app provides a builder (see EVIDENCE HOOK below).
+4. evidence (compms.evidence.demo), then key positions, nominations and ratings
+   (compms.succession.demo).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 from collections.abc import Callable
 
 from django.contrib.auth.hashers import make_password
@@ -34,7 +33,6 @@ DEMO_USERS = {
     "assessor": ["assessor", "employee"],
     "employee": ["employee"],
 }
-EVIDENCE_DEMO_MODULE = "compms.evidence.demo"
 __all__ = ["DEFAULT_EMPLOYEES", "DEMO_PASSWORD", "DEMO_USERS", "MIN_EMPLOYEES", "already_built", "build"]
 
 
@@ -70,16 +68,12 @@ def build(employees: int = DEFAULT_EMPLOYEES, seed: int = 1, progress: Callable[
         progress(f"Building the organisation ({employees} employees, seed {seed})…")
         summary.extend(build_organisation(employees=employees, seed=seed, today=today, users=users,
                                           progress=progress))
-        # ---------------------------------------------------------------- EVIDENCE HOOK (issue 4)
-        # The evidence app owns its demo data. When compms/evidence/demo.py exists and defines
-        #     build_evidence(seed: int, progress: Callable[[str], None]) -> list[str]
-        # it runs here, inside the same transaction, after people, roles and requirement profiles exist,
-        # and returns summary lines. Until then the demo simply has no evidence.
-        if importlib.util.find_spec(EVIDENCE_DEMO_MODULE) is not None:
-            evidence_demo = importlib.import_module(EVIDENCE_DEMO_MODULE)
-            build_evidence = getattr(evidence_demo, "build_evidence", None)
-            if build_evidence is not None:
-                progress("Building evidence…")
-                summary.extend(build_evidence(seed=seed, progress=progress))
-        # ---------------------------------------------------------------- end of EVIDENCE HOOK
+        # Each domain builds its own demo data, in dependency order, inside this one transaction.
+        from compms.evidence.demo import build_evidence
+        from compms.succession.demo import build_succession_demo
+
+        progress("Building evidence…")
+        summary.extend(build_evidence(seed=seed, progress=progress))
+        progress("Building key positions, nominations and ratings…")
+        summary.extend(build_succession_demo(seed=seed, progress=progress))
     return summary

@@ -455,7 +455,7 @@ def evaluate(specs: Sequence[ChangeSpec], *, name: str = "What-if", objective: O
     outcome = engine.apply_changes(prepared.snapshot, [
         engine.Change(kind=spec.kind, unit_id=spec.unit_id, role_id=spec.role_id, count=spec.count or 0,
                       label=label)
-        for spec, label in zip(specs, labels)
+        for spec, label in zip(specs, labels, strict=True)
     ])
     after = outcome.snapshot
     present_after = prepared.people.mask(after.person_unit)

@@ -18,8 +18,9 @@ FORMATS = ("table", "json", "csv")
 
 def strategy_table(report: ObjectiveReport) -> str:
     objective = report.objective
-    out = [f"{objective.code}: {objective.title} ({objective.get_status_display().lower()}, "
-           f"due {objective.due_date.isoformat()}), as of {report.as_of.isoformat()}"]
+    heading = (f"{objective.code}: {objective.title} ({objective.get_status_display().lower()}, "
+               f"due {objective.due_date.isoformat()}), as of {report.as_of.isoformat()}")
+    out = [heading]
     if not report.targets:
         out.append("No targets yet.")
         return "\n".join(out) + "\n"
@@ -30,9 +31,9 @@ def strategy_table(report: ObjectiveReport) -> str:
               str(t.pipeline)] for t in report.targets]
     widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headings)]
     out.append("")
-    out.append("  ".join(h.ljust(w) for h, w in zip(headings, widths)).rstrip())
+    out.append("  ".join(h.ljust(w) for h, w in zip(headings, widths, strict=True)).rstrip())
     out.append("  ".join("-" * w for w in widths))
-    out.extend("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+    out.extend("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells)
     out.append("")
     out.append("Supply counts people who hold the level today and, without new evidence, still will on the due "
                "date. Coverage over time (supply at each point):")

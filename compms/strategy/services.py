@@ -10,6 +10,8 @@ It also holds the development-need protocol the gap engine reads (`open_developm
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import importlib.util
 import re
 import uuid as uuid_module
 from collections.abc import Iterable
@@ -153,8 +155,10 @@ def update_objective(objective: Objective, actor: Any, *, code: str | None = Non
         objective.owner = owner
     if status is not None:
         objective.status = _text(status)
+    # An owner who has since left does not block other edits; only a newly named owner is checked.
+    new_owner = None if isinstance(owner, _Unset) or (owner and owner.pk == before["owner_id"]) else owner
     errors = _check_objective(code=objective.code, title=objective.title, status=objective.status,
-                              owner=objective.owner if objective.owner_id else None, instance=objective)
+                              owner=new_owner, instance=objective)
     if due_date is not None:
         try:
             objective.due_date = _date(due_date, "due_date")
@@ -230,6 +234,8 @@ def add_target(objective: Objective, actor: Any, *, competency: Competency, leve
         competency=competency, level=level, headcount=headcount,
         due_date=objective.due_date if due_date is None else due_date,
         criticality=_text(criticality) or Target.Criticality.ESSENTIAL, scope_unit=scope_unit, context=context)
+    if "due_date" not in errors and due < prof.today():
+        errors["due_date"] = f"{due} has already passed; a target looks ahead."
     _raise(errors)
     target = Target.objects.create(
         objective=objective, competency=competency, competency_uuid=uuid_module.UUID(str(competency.uuid)),
@@ -381,23 +387,26 @@ def remove_scenario_change(change: ScenarioChange, actor: Any) -> None:
 # ---------------------------------------------------------------- development needs (protocol)
 
 DEVELOPMENT_APP: Final = "compms.development"
+DEVELOPMENT_SERVICES: Final = "compms.development.services"
 
 
 def open_development_needs(person_ids: Iterable[int], competency_uuid: uuid_module.UUID) -> set[int]:
     """The people among `person_ids` with an open development need for the competency (any context).
 
     The pipeline of a strategic target counts these. Development needs arrive with the `development`
-    app; until it is installed nobody has one and the pipeline is 0. Once installed, the app provides
-    the same function, `compms.development.services.open_development_needs(person_ids, competency_uuid)
-    -> set[int]` ("open" = not closed, achieved or cancelled, whatever its target date), and this one
-    hands over to it. The gap engine calls this once per target, with only the people one level short.
+    app, which provides the same function: `compms.development.services.open_development_needs(
+    person_ids, competency_uuid) -> set[int]` ("open" = not yet closed, achieved or cancelled, whatever
+    its target date). Until that app is installed *and* provides it, nobody has a need and the pipeline
+    is 0. The gap engine calls this once per target, with only the people exactly one level short.
     """
     ids = list(person_ids)
     if not ids or not apps.is_installed(DEVELOPMENT_APP):
         return set()
-    from compms.development import services as development  # the app exists only when installed
-
-    provider = getattr(development, "open_development_needs", None)
+    # The app may be installed before its services exist (scaffolded first): no module, no needs yet.
+    # An error raised *inside* an existing module is a real bug and is left to surface.
+    if importlib.util.find_spec(DEVELOPMENT_SERVICES) is None:
+        return set()
+    provider = getattr(importlib.import_module(DEVELOPMENT_SERVICES), "open_development_needs", None)
     if provider is None:
         return set()
     return set(provider(ids, competency_uuid)) & set(ids)

@@ -18,15 +18,16 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from compms.gaps.svg import Series, line_chart
 from compms.interop.base import TABLE_CONTENT_TYPES, write_table
 from compms.organisation.forms import EditorChoices, add_service_errors
 from compms.organisation.models import Context
 from compms.strategy import access, analysis, services
 from compms.strategy.forms import ChangeForm, NewTargetForm, ObjectiveForm, ScenarioForm, TargetForm
 from compms.strategy.models import Objective, Scenario, ScenarioChange, Target
-from compms.strategy.svg import coverage_chart
 
 
 def reader_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -49,6 +50,21 @@ def editor_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def coverage_chart(line: analysis.TargetReport) -> SafeString:
+    """Supply at each point against the target's headcount, with the gaps app's line chart."""
+    supply = [value for _, value in line.coverage]
+    # A ceiling divisible by 4 keeps the chart's five grid lines on whole numbers of people.
+    ceiling = max(4, -(-max([*supply, line.headcount]) // 4) * 4)
+    chart = line_chart(
+        [f"{day.day} {day:%b %Y}" for day, _ in line.coverage],
+        [Series(f"People at level {line.level}+", supply), Series(f"Demand ({line.headcount})",
+                                                                  [line.headcount] * len(supply), dashed=True)],
+        f"Coverage of {line.competency} at level {line.level} or above, {line.scope}, "
+        f"until {line.due_date.isoformat()}",
+        y_max=ceiling, y_format=lambda value: f"{value:g}", label_every=max(1, -(-len(supply) // 12)))
+    return mark_safe(chart)  # line_chart escapes every text it draws
 
 
 def _service_error(form: django_forms.Form, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:
@@ -95,9 +111,7 @@ def _objective_page(request: HttpRequest, objective: Objective, failed: dict[str
         target = targets[line.target_id]
         rows.append({
             "line": line,
-            "chart": coverage_chart(line.coverage, demand=line.headcount,
-                                    title=f"Coverage of {line.competency} at level {line.level} or above, "
-                                          f"{line.scope}, until {line.due_date.isoformat()}"),
+            "chart": coverage_chart(line),
             "form": (failed.get(f"target-{target.pk}") or TargetForm.for_target(
                 target, prefix=f"target{target.pk}", contexts=contexts)) if can_edit else None,
         })

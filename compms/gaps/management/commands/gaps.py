@@ -1,6 +1,8 @@
-"""`compms gaps --person EMPLOYEE_ID [--as-of YYYY-MM-DD] [--format table|json|csv]`
+"""`compms gaps --person EMPLOYEE_ID | --unit UNIT_ID | --org | --strategy OBJECTIVE
+[--as-of YYYY-MM-DD] [--format table|json|csv]`
 
-Prints a person's requirement gaps against each role they hold. The command only parses options,
+Prints requirement gaps: a person's against each role they hold, a unit's or the organisation's
+aggregated per competency and per unit, or a strategic objective's supply against its targets. The command only parses options,
 calls the service and renders; other scopes (a unit, the organisation, a strategy) are added as
 another option in the `scope` group plus an entry in `Command.scopes`, each returning something
 with its own renderers, so `--as-of` and `--format` mean the same everywhere.
@@ -18,6 +20,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from compms.evidence.gaps import PersonGaps, person_gaps
+from compms.gaps.cli import org_scope, unit_scope
 from compms.organisation.models import Person
 
 FORMATS = ("table", "json", "csv")
@@ -83,11 +86,15 @@ PERSON_RENDERERS: dict[str, Callable[[PersonGaps], str]] = {
 
 
 class Command(BaseCommand):
-    help = "Show requirement gaps: for one person against their role(s) (--person)."
+    help = ("Show requirement gaps: one person against their role(s) (--person), a unit subtree (--unit), "
+            "the whole organisation (--org), or a strategic objective (--strategy).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         scope = parser.add_mutually_exclusive_group(required=True)
         scope.add_argument("--person", metavar="EMPLOYEE_ID", help="one person's gaps against their role(s)")
+        scope.add_argument("--unit", metavar="UNIT_ID", help="a unit and everything below it")
+        scope.add_argument("--org", action="store_const", const=True, help="the whole organisation")
+        scope.add_argument("--strategy", metavar="OBJECTIVE", help="a strategic objective, by code or id")
         parser.add_argument("--as-of", type=iso_date, default=None, metavar="YYYY-MM-DD",
                             help="the date to measure on (default: today)")
         parser.add_argument("--format", choices=FORMATS, default="table", dest="output_format")
@@ -95,7 +102,8 @@ class Command(BaseCommand):
     @property
     def scopes(self) -> dict[str, Callable[[Any, dt.date | None, str], str]]:
         """Scope option name -> handler(value, as_of, format) returning the text to print."""
-        return {"person": self.person_scope}
+        return {"person": self.person_scope, "unit": unit_scope, "org": org_scope,
+                "strategy": self.strategy_scope}
 
     def handle(self, *args: Any, **options: Any) -> None:
         for name, handler in self.scopes.items():
@@ -104,6 +112,15 @@ class Command(BaseCommand):
                 self.stdout.write(handler(value, options["as_of"], options["output_format"]), ending="")
                 return
         raise CommandError("name what to report on, e.g. --person EMPLOYEE_ID")
+
+    def strategy_scope(self, objective: str, as_of: dt.date | None, output_format: str) -> str:
+        from compms.strategy.cli import run_strategy
+
+        if as_of is not None:
+            raise CommandError("--as-of: a strategic gap is measured from today to each target's due date")
+        buffer = io.StringIO()
+        run_strategy(objective, output_format, buffer)
+        return buffer.getvalue()
 
     def person_scope(self, employee_id: str, as_of: dt.date | None, output_format: str) -> str:
         person = Person.objects.filter(employee_id=employee_id).first()

@@ -1,0 +1,168 @@
+"""Competency audit pages: the list (launch for HR, my tasks, reviews waiting), an audit's progress
+by unit (close for HR), the self-assessment form and the manager's review form. Writes go through
+`compms.campaigns.services`."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from compms.campaigns import services
+from compms.campaigns.forms import LaunchForm
+from compms.campaigns.models import Audit, Participant
+from compms.core.rollup import Proficiency
+from compms.evidence import proficiency as prof
+from compms.evidence import services as evidence_services
+from compms.evidence.models import Claim
+from compms.organisation.access import person_of
+from compms.organisation.forms import add_service_errors
+from compms.organisation.models import Requirement
+
+
+@require_http_methods(["GET", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    is_hr = evidence_services.sees_everything(request.user)
+    form = LaunchForm(request.POST or None) if is_hr else None
+    if request.method == "POST":
+        if not is_hr:
+            raise PermissionDenied("Only HR may launch a competency audit.")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                audit = services.launch_audit(request.user, name=data["name"], deadline=data["deadline"],
+                                              unit=data["unit"], roles=data["roles"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, f"Audit “{audit.name}” launched: {audit.participants.count()} invited.")
+                return redirect("campaigns:detail", audit_id=audit.pk)
+    me = person_of(request.user)
+    mine = (Participant.objects.filter(person=me, audit__status=Audit.Status.OPEN).select_related("audit")
+            if me else Participant.objects.none())
+    to_review = (Participant.objects.filter(manager=me, audit__status=Audit.Status.OPEN, reviewed_at__isnull=True)
+                 .select_related("audit", "person").order_by("audit_id", "person__name")[:500]
+                 if me else Participant.objects.none())
+    audits = Audit.objects.all() if is_hr else Audit.objects.filter(
+        participants__manager=me).distinct() if me else Audit.objects.none()
+    return render(request, "campaigns/index.html", {"form": form, "mine": mine, "to_review": to_review,
+                                                    "audits": audits[:200]},
+                  status=400 if form is not None and form.errors else 200)
+
+
+def _visible_audit(request: HttpRequest, audit_id: int) -> Audit:
+    audit = get_object_or_404(Audit, pk=audit_id)
+    me = person_of(request.user)
+    if not evidence_services.sees_everything(request.user) and not (
+            me and audit.participants.filter(manager=me).exists()):
+        raise Http404("No such audit.")
+    return audit
+
+
+@require_GET
+def detail(request: HttpRequest, audit_id: int) -> HttpResponse:
+    audit = _visible_audit(request, audit_id)
+    rows = services.progress(audit)
+    totals = services.UnitProgress(unit="Total", invited=sum(r.invited for r in rows),
+                                   self_assessed=sum(r.self_assessed for r in rows),
+                                   reviewed=sum(r.reviewed for r in rows))
+    return render(request, "campaigns/detail.html", {
+        "audit": audit, "rows": rows, "totals": totals, "can_close": evidence_services.sees_everything(request.user)
+        and audit.status == Audit.Status.OPEN, "snapshot_lines": audit.snapshot.count()})
+
+
+@require_POST
+def close(request: HttpRequest, audit_id: int) -> HttpResponse:
+    audit = get_object_or_404(Audit, pk=audit_id)
+    try:
+        lines = services.close_audit(request.user, audit)
+    except evidence_services.Conflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Audit closed; snapshot of {lines} lines frozen.")
+    return redirect("campaigns:detail", audit_id=audit.pk)
+
+
+@dataclass
+class Line:
+    key: str
+    requirement: Requirement
+    current: Proficiency | None
+    claim: Claim | None
+
+    @property
+    def shown(self) -> int | None:
+        p = self.current
+        return p.level if p is not None and p.status == "held" else None
+
+
+def _key_text(key: tuple[uuid_module.UUID, int | None]) -> str:
+    return f"{key[0].hex}-{key[1] or 0}"
+
+
+def _lines(participant: Participant) -> list[Line]:
+    lines = services.required_by_person([participant.person_id])[participant.person_id]
+    current = prof.current_proficiencies([participant.person_id], competency_uuids=[k[0] for k in lines])
+    claims = {(c.competency_uuid, c.context_id): c for c in Claim.objects.filter(
+        person_id=participant.person_id, status=Claim.Status.PENDING)}
+    return sorted((Line(key=_key_text(key), requirement=r, current=current.get((participant.person_id, *key)),
+                        claim=claims.get(key)) for key, r in lines.items()),
+                  key=lambda line: line.requirement.competency.code)
+
+
+def _levels(request: HttpRequest, lines: list[Line], prefix: str) -> dict[Any, int | None]:
+    result = {}
+    for line in lines:
+        text = (request.POST.get(f"{prefix}{line.key}") or "").strip()
+        result[(line.requirement.competency_uuid, line.requirement.context_id)] = int(text) if text.isdigit() else None
+    return result
+
+
+@require_http_methods(["GET", "POST"])
+def self_assessment(request: HttpRequest, audit_id: int) -> HttpResponse:
+    me = person_of(request.user)
+    participant = get_object_or_404(Participant.objects.select_related("audit", "person"), audit_id=audit_id,
+                                    person=me) if me else None
+    if participant is None:
+        raise Http404("You are not invited to this audit.")
+    lines = _lines(participant)
+    error = ""
+    if request.method == "POST":
+        try:
+            claims = services.submit_self_assessment(request.user, participant, _levels(request, lines, "level-"),
+                                                     note=(request.POST.get("note") or "").strip())
+        except (ValidationError, PermissionDenied) as exc:
+            error = "; ".join(getattr(exc, "messages", [str(exc)]))
+        else:
+            messages.success(request, f"Self-assessment sent: {len(claims)} claim(s) for your manager to review.")
+            return redirect("campaigns:index")
+    return render(request, "campaigns/self.html", {"participant": participant, "lines": lines, "error": error},
+                  status=400 if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, audit_id: int, participant_id: int) -> HttpResponse:
+    participant = get_object_or_404(Participant.objects.select_related("audit", "person"), pk=participant_id,
+                                    audit_id=audit_id)
+    if not evidence_services.manages(request.user, participant.person):
+        raise Http404("No such review.")
+    lines = _lines(participant)
+    error = ""
+    if request.method == "POST":
+        shown = {(line.requirement.competency_uuid, line.requirement.context_id): line.shown for line in lines}
+        try:
+            written = services.review_participant(request.user, participant, _levels(request, lines, "level-"),
+                                                  shown, comment=(request.POST.get("comment") or "").strip())
+        except (ValidationError, PermissionDenied, evidence_services.Conflict) as exc:
+            error = "; ".join(getattr(exc, "messages", [str(exc)]))
+        else:
+            messages.success(request, f"Review of {participant.person.name} saved ({written} record(s)).")
+            return redirect("campaigns:index")
+    return render(request, "campaigns/review.html", {"participant": participant, "lines": lines, "error": error},
+                  status=400 if error else 200)

@@ -1,0 +1,30 @@
+"""`compms bench [--employees N] [--seed S] [--repeat R]`: time gap analysis on the demo against
+plain SQL. Builds the demo (and its evidence) first if the database has none. Figures for both
+databases are kept in docs/performance.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from compms.gaps import bench
+from compms.site.demo import DEFAULT_EMPLOYEES
+
+
+class Command(BaseCommand):
+    help = "Benchmark gap analysis (person, unit, organisation, best fit) against plain SQL GROUP BY."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--employees", type=int, default=DEFAULT_EMPLOYEES,
+                            help="demo size to build when no demo is present (40000 for the published figures)")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the median is printed")
+        parser.add_argument("--import-evidence", action="store_true",
+                            help="finally, also time `compms import evidence` of a generated history file "
+                                 "(adds its rows to the database)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write(bench.HEADER)
+        bench.run(options["employees"], options["seed"], options["repeat"], self.stdout.write,
+                  import_evidence=options["import_evidence"])

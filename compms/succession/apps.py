@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SuccessionConfig(AppConfig):
+    name = "compms.succession"
+    label = "succession"
