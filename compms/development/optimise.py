@@ -58,7 +58,9 @@ class PlanReport:
         return {
             "scope": self.scope, "budget": self.budget, "hours_per_person": self.hours_per_person,
             "total_cost": round(self.total_cost, 2), "gap_closed": self.gap_closed, "weighted_gap": self.weighted_gap,
-            "upper_bound": self.upper_bound, "optimality_gap": self.optimality_gap, "status": self.status,
+            # No bound (the solver ran out of time before it had one) is null, not Infinity: JSON has none.
+            "upper_bound": self.upper_bound if np.isfinite(self.upper_bound) else None,
+            "optimality_gap": self.optimality_gap, "status": self.status,
             "marginal_gap_per_budget_unit": self.budget_shadow_price, "stats": self.stats,
             "enrolments": [e.__dict__ for e in self.enrolments],
         }

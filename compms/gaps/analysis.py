@@ -39,7 +39,8 @@ from compms.core.gaparrays import (
     rollup_arrays,
 )
 from compms.core.rollup import POLICIES, SOURCES
-from compms.gaps.loader import Claim, Snapshot
+from compms.evidence import proficiency as prof
+from compms.gaps.loader import Claim, Snapshot, disk_cache
 from compms.gaps.series import LevelSeries, levels_on_dates, sorted_unique
 
 ESSENTIAL = "essential"
@@ -85,7 +86,27 @@ class GapState:
     merged: RowSet  # one row per person x competency
 
 
+ROLLUP_ARRAYS = ("pair_key", "level", "status", "verified", "winner")
+
+
 def _rollup(snapshot: Snapshot, as_of: date) -> ProficiencyTable:
+    """Everyone's proficiency on `as_of`. Today's is also kept on disk for the exact data version, so a
+    new process (a command, another server worker) reads it instead of rolling up again."""
+    keep_on_disk = as_of == prof.today()
+    key = f"{as_of.isoformat()}|{len(snapshot.evidence)}|{snapshot.n_people}|{snapshot.n_claims}"
+    if keep_on_disk:
+        saved = disk_cache.load_result(snapshot.using, "rollup", snapshot.version, key)
+        if saved is not None and all(name in saved for name in ROLLUP_ARRAYS):
+            return ProficiencyTable(snapshot.n_people, max(snapshot.n_claims, 1),
+                                    **{name: saved[name] for name in ROLLUP_ARRAYS})
+    table = _rollup_by_policy(snapshot, as_of)
+    if keep_on_disk:
+        disk_cache.save_result(snapshot.using, "rollup", snapshot.version, key,
+                               {name: getattr(table, name) for name in ROLLUP_ARRAYS})
+    return table
+
+
+def _rollup_by_policy(snapshot: Snapshot, as_of: date) -> ProficiencyTable:
     """`rollup_arrays` per rollup policy (each framework chooses one), joined into one table."""
     evidence = snapshot.evidence
     tables: list[tuple[ProficiencyTable, np.ndarray]] = []

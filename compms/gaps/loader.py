@@ -342,6 +342,7 @@ class Snapshot:
 
     version: DataVersion
     loaded_at: float
+    using: str  # the database alias it was loaded from
     # units
     unit_pk: np.ndarray
     unit_external_id: list[str]
@@ -584,7 +585,7 @@ def _build(version: DataVersion, evidence: EvidenceStore, using: str) -> Snapsho
     assignments = np.stack([pair // max(len(role_pk), 1), pair % max(len(role_pk), 1)], axis=1)
 
     return Snapshot(
-        version=version, loaded_at=time.time(),
+        version=version, loaded_at=time.time(), using=using,
         unit_pk=unit_pk, unit_external_id=[u[1] for u in units], unit_name=[u[2] for u in units],
         unit_path=[u[3] for u in units], unit_parent=unit_parent,
         person_pk=person_pk, person_unit=person_unit, person_employee_id=person_employee_id,
@@ -688,14 +689,19 @@ def _is_prefix(cached: EvidenceStore, version: DataVersion, using: str) -> bool:
 
 
 class EvidenceDiskCache:
-    """The evidence arrays on disk, so a fresh process (a command, a new server worker) starts from
-    them and reads only what is newer. Off for in-memory databases and with COMPMS_GAPS_DISK_CACHE=0.
+    """Arrays on disk, so a fresh process (a command, a new server worker) need not rebuild them:
 
-    The file is only a starting point: `_is_prefix` checks it against the database before use."""
+    - the evidence arrays: read only what is newer (`_is_prefix` checks the file against the
+      database before use);
+    - named results of a computation tied to one exact `DataVersion` (today's rollup): used only
+      when the version, and the key the caller gives, match exactly.
+
+    Off for in-memory databases and with COMPMS_GAPS_DISK_CACHE=0. Files are replaced atomically,
+    so concurrent processes read an old file or a new one, never half of one."""
 
     RESAVE_AFTER_ROWS = 20_000
 
-    def path(self, using: str) -> Path | None:
+    def folder(self, using: str) -> tuple[Path, str] | None:
         if os.environ.get("COMPMS_GAPS_DISK_CACHE", "1").strip().lower() in {"0", "false", "no", "off"}:
             return None
         db = connections[using].settings_dict
@@ -703,33 +709,59 @@ class EvidenceDiskCache:
         if connections[using].vendor == "sqlite" and (not name or "memory" in name):
             return None
         identity = f"{connections[using].vendor}|{db.get('HOST')}|{db.get('PORT')}|{name}"
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-        return Path(settings.DATA_DIR) / "cache" / f"gaps-evidence-{digest}.npz"
+        return Path(settings.DATA_DIR) / "cache", hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+    def path(self, using: str, kind: str = "evidence") -> Path | None:
+        found = self.folder(using)
+        return None if found is None else found[0] / f"gaps-{kind}-{found[1]}.npz"
 
     def load(self, using: str) -> EvidenceStore | None:
-        path = self.path(using)
+        data = self._read(self.path(using))
+        if data is None or any(name not in data for name in (*EvidenceStore.ARRAYS, "watermark_stamp")):
+            return None
+        store = EvidenceStore(**{name: data[name] for name in EvidenceStore.ARRAYS})
+        store.watermark_stamp = str(data["watermark_stamp"])
+        return store
+
+    def save(self, using: str, store: EvidenceStore) -> None:
+        self._write(self.path(using), {"watermark_stamp": np.array(store.watermark_stamp),
+                                       **{name: getattr(store, name) for name in EvidenceStore.ARRAYS}})
+
+    def load_result(self, using: str, kind: str, version: DataVersion, key: str) -> dict[str, np.ndarray] | None:
+        """Arrays saved by `save_result` for exactly this version and key, else None."""
+        data = self._read(self.path(using, kind))
+        if data is None or str(data.get("stamp", "")) != self._stamp(version, key):
+            return None
+        return data
+
+    def save_result(self, using: str, kind: str, version: DataVersion, key: str, arrays: dict[str, np.ndarray]) -> None:
+        self._write(self.path(using, kind), {"stamp": np.array(self._stamp(version, key)), **arrays})
+
+    @staticmethod
+    def _stamp(version: DataVersion, key: str) -> str:
+        return f"{version!r}|{key}"
+
+    @staticmethod
+    def _read(path: Path | None) -> dict[str, np.ndarray] | None:
         if path is None or not path.exists():
             return None
         try:
             with np.load(path, allow_pickle=False) as data:
-                store = EvidenceStore(**{name: data[name] for name in EvidenceStore.ARRAYS})
-                store.watermark_stamp = str(data["watermark_stamp"])
+                return {name: data[name] for name in data.files}
         except (OSError, ValueError, KeyError):
-            return None  # a damaged or older file: read the database instead
-        return store
+            return None  # a damaged or older file: compute instead
 
-    def save(self, using: str, store: EvidenceStore) -> None:
-        path = self.path(using)
+    @staticmethod
+    def _write(path: Path | None, arrays: dict[str, np.ndarray]) -> None:
         if path is None:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_name(f"{path.stem}.{os.getpid()}.{threading.get_ident()}.partial.npz")
-            np.savez(partial, watermark_stamp=np.array(store.watermark_stamp),
-                     **{name: getattr(store, name) for name in EvidenceStore.ARRAYS})
+            np.savez(partial, **arrays)
             os.replace(partial, path)  # atomic: readers see the old file or the new one
         except OSError:
-            pass  # a cache that cannot be written only costs the next fresh process a full read
+            pass  # a cache that cannot be written only costs the next fresh process the work
 
 
 disk_cache = EvidenceDiskCache()

@@ -28,6 +28,7 @@ from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
+from compms.validation import require_date
 from compms.audit.services import record, record_many, snapshot
 from compms.frameworks.models import Competency, FrameworkVersion, ScaleLevel
 from compms.organisation.access import require_organisation_editor, require_role_editor
@@ -75,17 +76,7 @@ def _clean(value: Any) -> str:
     return (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
 
 
-def _require_date(value: Any, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValidationError({field: "Give a date as YYYY-MM-DD."})
+_require_date = require_date
 
 
 def unit_label(unit: Unit) -> str:

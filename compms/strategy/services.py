@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from compms.validation import require_date
 from compms.audit.services import record, snapshot
 from compms.evidence import proficiency as prof
 from compms.frameworks.models import Competency
@@ -58,17 +59,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _date(value: Any, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValidationError({field: "Give a date as YYYY-MM-DD."})
+_date = require_date
 
 
 def _whole_number(value: Any, field: str, low: int, high: int, what: str) -> int:

@@ -24,6 +24,10 @@ def _open(css: str, width: int, height: int, label: str) -> list[str]:
             f'width="{width}" height="{height}" role="img" aria-label="{text}">', f"<title>{text}</title>"]
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(1, limit - 1)].rstrip() + "…"
+
+
 def succession_chart(rows: Sequence[Any], width: int = 720) -> SafeString:
     """One card per key position, coloured by bench strength, with holder and bench counts."""
     if not rows:
@@ -42,19 +46,22 @@ def succession_chart(rows: Sequence[Any], width: int = 720) -> SafeString:
         y = 36 + (i // cols) * (card_h + gap)
         bench = row.bench
         colour = STRENGTH_COLOURS[bench.strength]
-        title = escape(str(row.key_position))[:60]
-        holder = escape(", ".join(row.holders) or "vacant")[:40]
+        full_title = str(row.key_position)
+        title = escape(_shorten(full_title, card_w // 7))
+        holder = escape(_shorten(", ".join(row.holders) or "vacant", card_w // 6 - 8))
         flag = " ⚑ no ready successor" if bench.flagged else ""
+        # A nested <svg> clips whatever still overflows the card; the full name stays in the tooltip.
         parts.append(
-            f'<g class="key-position" data-strength="{bench.strength}">'
+            f'<g class="key-position" data-strength="{bench.strength}"><title>{escape(full_title)}</title>'
             f'<rect x="{x}" y="{y}" width="{card_w}" height="{card_h}" rx="6" fill="{colour}" fill-opacity="0.35" '
             f'stroke="{colour}" stroke-width="2"/>'
-            f'<text x="{x + 8}" y="{y + 18}" font-size="12" font-weight="bold">{title}</text>'
-            f'<text x="{x + 8}" y="{y + 36}" font-size="11">Holder: {holder}</text>'
-            f'<text x="{x + 8}" y="{y + 54}" font-size="11">Ready now {bench.ready_now} · 1-2 years '
-            f'{bench.ready_soon} · 3+ years {bench.ready_later}</text>'
-            f'<text x="{x + 8}" y="{y + 72}" font-size="11">Risk {escape(row.key_position.risk_of_loss)}, '
-            f'impact {escape(row.key_position.impact)}{escape(flag)}</text></g>')
+            f'<svg x="{x}" y="{y}" width="{card_w - 4}" height="{card_h}">'
+            f'<text x="8" y="18" font-size="12" font-weight="bold">{title}</text>'
+            f'<text x="8" y="36" font-size="11">Holder: {holder}</text>'
+            f'<text x="8" y="54" font-size="11">Ready now {bench.ready_now} · 1-2 y '
+            f'{bench.ready_soon} · 3+ y {bench.ready_later}</text>'
+            f'<text x="8" y="72" font-size="11">Risk {escape(row.key_position.risk_of_loss)}, '
+            f'impact {escape(row.key_position.impact)}{escape(flag)}</text></svg></g>')
     parts.append("</svg>")
     return mark_safe("".join(parts))
 
@@ -107,7 +114,7 @@ def career_map(person_name: str, current: Sequence[str], options: Sequence[Any],
     cy = height / 2
     parts.append(f'<rect x="10" y="{cy - 30:.0f}" width="200" height="60" rx="8" fill="#e3f2fd" stroke="#1565c0"/>'
                  f'<text x="20" y="{cy - 8:.0f}" font-size="13" font-weight="bold">{escape(person_name)}</text>'
-                 f'<text x="20" y="{cy + 12:.0f}" font-size="11">{escape(", ".join(current) or "no role")[:34]}</text>')
+                 f'<text x="20" y="{cy + 12:.0f}" font-size="11">{escape(_shorten(", ".join(current) or "no role", 34))}</text>')
     for i, option in enumerate(options):
         y = 20 + i * row_h
         colour = colours.get(option.readiness, "#9e9e9e")
@@ -117,7 +124,7 @@ def career_map(person_name: str, current: Sequence[str], options: Sequence[Any],
             f'<line x1="210" y1="{cy:.0f}" x2="420" y2="{y + 16}" stroke="{colour}" stroke-width="{stroke:.1f}"/>'
             f'<rect x="420" y="{y}" width="{width - 430}" height="34" rx="6" fill="{colour}" fill-opacity="0.2" '
             f'stroke="{colour}"/>'
-            f'<text x="428" y="{y + 14}" font-size="12" font-weight="bold">{escape(option.role_name)[:40]}</text>'
+            f'<text x="428" y="{y + 14}" font-size="12" font-weight="bold">{escape(_shorten(option.role_name, 40))}</text>'
             f'<text x="428" y="{y + 28}" font-size="11">fit {option.fit:.0%} · similarity {option.similarity:.0%} · '
             f'{len(option.gaps)} gaps · {option.hours_to_ready:.0f} h</text></g>')
     parts.append("</svg>")
@@ -158,6 +165,6 @@ def level_history(dates: Sequence[dt.date], series: Sequence[tuple[str, Sequence
             points.append(f"{x(i):.1f},{y(level):.1f}")
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(points)}"/>'
                      f'<text x="{left + plot_w + 8}" y="{top_m + 14 + s * 16}" font-size="11" fill="{colour}">'
-                     f'{escape(label)[:26]}</text>')
+                     f'{escape(_shorten(label, 26))}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))

@@ -45,10 +45,11 @@ class Command(BaseCommand):
         out(f"Training plan for {report.scope}: budget {report.budget:,.2f}"
             + (f", at most {report.hours_per_person:g} h per person" if report.hours_per_person else ""))
         out(f"{len(report.enrolments)} enrolments, total cost {report.total_cost:,.2f}")
+        bound = f"{report.upper_bound:,.1f}" if report.upper_bound != float("inf") else "unknown"
         out(f"Weighted gap closed {report.gap_closed:,.0f} of {report.weighted_gap:,.0f} "
-            f"(upper bound {report.upper_bound:,.1f}; optimality gap {report.optimality_gap:.2%}; {report.status})")
+            f"(upper bound {bound}; optimality gap {report.optimality_gap:.2%}; {report.status})")
         out(f"One more unit of budget closes about {report.budget_shadow_price:.4f} weighted levels "
-            "(LP relaxation dual price)")
+            "(dual price of the budget in the relaxation that gives the bound)")
         for e in report.enrolments[:limit]:
             out(f"  {e.employee_id:<12} {e.person_name[:30]:<30} {e.resource_code:<14} {e.resource_title[:40]:<40} "
                 f"{e.cost:>10,.2f} {e.hours:>6g} h")
@@ -57,4 +58,4 @@ class Command(BaseCommand):
         stats = report.stats
         out(f"Model: {stats.get('candidate_pairs', 0):.0f} candidate pairs, {stats.get('classes', 0):.0f} classes of "
             f"identical people, {stats.get('integer_variables', 0):.0f} integer variables; "
-            f"{stats.get('total_seconds', 0):.1f} s")
+            f"optimiser {stats.get('total_seconds', 0):.1f} s")
