@@ -58,6 +58,7 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 def _register() -> None:
     from compms.accounts.api import router as accounts_router
+    from compms.audit.api import router as audit_router
     from compms.evidence.api import router as evidence_router
     from compms.frameworks.api import router as frameworks_router
     from compms.gaps.api import router as gaps_router
@@ -71,6 +72,7 @@ def _register() -> None:
     from compms.organisation.api import router as organisation_router
 
     api.add_router("/", accounts_router)
+    api.add_router("/", audit_router)
     api.add_router("/", frameworks_router)
     api.add_router("/", interop_router)
     api.add_router("/", organisation_router)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("development/", include("compms.development.urls")),
     path("training/", include("compms.training.urls")),
     path("succession/", include("compms.succession.urls")),
+    path("audit/", include("compms.audit.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
