@@ -236,8 +236,9 @@ def _evidence_sql(vendor: str, context_inline: bool) -> str:
         text = " || ',' || ".join(f"({expr})::text" for expr in ("id", packed, "COALESCE(context_id, 0)",
                                                                     recorded, until))
         return f"SELECT string_agg({text}, ','), NULL {where}"
+    # "%%": a literal % in SQL that also carries %s placeholders.
     packed = (f"((((person_id * {1 << COMPETENCY_BITS} + competency_id) * 2 + (status = 'active'))"
-              f" * {1 << LEVEL_BITS} + level) * {1 << SOURCE_BITS} + (unicode(source) + length(source)) % 16)")
+              f" * {1 << LEVEL_BITS} + level) * {1 << SOURCE_BITS} + (unicode(source) + length(source)) %% 16)")
     if context_inline:
         numbers = f"(id * {1 << CONTEXT_BITS} + COALESCE(context_id, 0)) || ',' || {packed}"
     else:
@@ -252,12 +253,11 @@ def read_evidence(after_pk: int = 0, using: str = "default") -> EvidenceStore:
     table = Evidence._meta.db_table
     columns: list[tuple[np.ndarray, ...]] = []
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(id) FROM {table}")
-        top = int(cursor.fetchone()[0] or 0)
+        cursor.execute(f"SELECT (SELECT MAX(id) FROM {table}), (SELECT MAX(id) FROM {Context._meta.db_table})")
+        top, top_context = (int(value or 0) for value in cursor.fetchone())
         if top <= after_pk:
             return EvidenceStore.empty()
-        cursor.execute(f"SELECT MAX(id) FROM {Context._meta.db_table}")
-        context_inline = int(cursor.fetchone()[0] or 0) < (1 << CONTEXT_BITS)
+        context_inline = top_context < (1 << CONTEXT_BITS)
         sql = _evidence_sql(connection.vendor, context_inline)
         start = after_pk
         while start < top:
