@@ -11,7 +11,8 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+# The public test data lies in shared/ beside the checkout (as CI lays it out); COMPMS_SHARED_DATA overrides.
+SHARED_DATA = Path(os.environ.get("COMPMS_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
