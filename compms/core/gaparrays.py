@@ -243,7 +243,7 @@ class ProficiencyTable:
         return matrix
 
 
-def _pack_sort_keys(keys: list[np.ndarray]) -> list[np.ndarray]:
+def pack_sort_keys(keys: list[np.ndarray]) -> list[np.ndarray]:
     """Pack sort keys (most significant first) into as few int64 words as their ranges allow.
 
     Comparing one int64 is far cheaper than comparing a tuple of arrays, and most keys
@@ -290,7 +290,7 @@ def _keep_group_max(sorted_group: np.ndarray, values: np.ndarray) -> np.ndarray:
 def _lexicographic_max_per_group(group: np.ndarray, words: list[np.ndarray]) -> np.ndarray:
     """Index of one lexicographically largest ``words`` tuple per group, in group order.
 
-    ``words[0]`` must carry the group in its most significant bits (``_pack_sort_keys``
+    ``words[0]`` must carry the group in its most significant bits (``pack_sort_keys``
     with the group as first key). Why not ``np.lexsort``: on 1M rows it costs ~4x an
     ``argsort`` of one int64 word. Instead sort once on the first word, then narrow each
     group to the rows that tie on its maximum, word by word, with ``reduceat``; later
@@ -306,7 +306,7 @@ def _lexicographic_max_per_group(group: np.ndarray, words: list[np.ndarray]) -> 
     return candidate[_group_starts(group[candidate])]
 
 
-def _ranking_keys(
+def ranking_keys(
     policy: str,
     tier: np.ndarray,
     recorded_ord: np.ndarray,
@@ -382,7 +382,7 @@ def rollup_arrays(
     # counts it is the winner; if even it is lapsed, nothing counts and the pair is
     # "expired". The pair leads the packed keys, so groups come out sorted by pair.
     rows = np.flatnonzero(considered)
-    keys = _ranking_keys(
+    keys = ranking_keys(
         policy,
         tier[rows],
         recorded_ord[rows],
@@ -391,7 +391,7 @@ def rollup_arrays(
         source_code[rows],
         evidence_id[rows],
     )
-    words = _pack_sort_keys([pair[rows], counted[rows], *keys])
+    words = pack_sort_keys([pair[rows], counted[rows], *keys])
     last_row = rows[_lexicographic_max_per_group(pair[rows], words)]
     is_held = counted[last_row]
     return ProficiencyTable(

@@ -29,8 +29,7 @@ from compms.interop.base import (
     ImportFormat,
     ImportResult,
     RowError,
-    _read_csv,
-    _read_xlsx,
+    stream_table,
 )
 from compms.organisation.models import Context, Person
 
@@ -168,7 +167,7 @@ class RowChecker:
 
 def _open_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """Header and streamed rows of a CSV or .xlsx file, the header checked like `read_table` does."""
-    header, rows = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
+    header, rows = stream_table(path)
     names = [h.strip().lower() for h in header]
     errors = [RowError(1, c, "required column is missing") for c in REQUIRED if c not in names]
     known = set(REQUIRED) | set(OPTIONAL)

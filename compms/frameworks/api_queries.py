@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 
+from compms.frameworks import queries
 from compms.frameworks.models import (
     Competency,
     Framework,
@@ -39,17 +40,12 @@ def version_number(framework: Framework, number: int) -> FrameworkVersion:
 
 
 def default_version(framework: Framework) -> FrameworkVersion:
-    """The version readers see when they name none: the latest published, else the draft, else
-    (only retired versions left) the latest of all."""
-    versions = list(FrameworkVersion.objects.select_related("framework", "default_scale")
-                    .filter(framework=framework).order_by("-number"))
-    for status in (Status.PUBLISHED, Status.DRAFT):
-        for version in versions:
-            if version.status == status:
-                return version
-    if not versions:
+    """The version readers see when they name none (the rule lives in `queries.default_version`)."""
+    version = queries.default_version(FrameworkVersion.objects.select_related("framework", "default_scale")
+                                      .filter(framework=framework))
+    if version is None:
         raise FrameworkVersion.DoesNotExist(f"{framework.code} has no version yet.")
-    return versions[0]
+    return version
 
 
 def version_or_default(framework: Framework, number: int | None) -> FrameworkVersion:

@@ -23,8 +23,8 @@ from compms.core.gaparrays import (
     PROFICIENCY_NONE,
     TIER_OF_SOURCE_CODE,
     EvidenceArrays,
-    _pack_sort_keys,
-    _ranking_keys,
+    pack_sort_keys,
+    ranking_keys,
 )
 from compms.core.rollup import POLICIES, POLICY_VERIFIED_ONLY, UNVERIFIED_TIER
 
@@ -98,11 +98,11 @@ def levels_on_dates(
     order_parts: list[np.ndarray] = []
     for code in np.flatnonzero(np.bincount(policy_code[rows], minlength=len(POLICIES))).tolist():
         subset = rows[policy_code[rows] == code]
-        keys = _ranking_keys(
+        keys = ranking_keys(
             POLICIES[code], TIER_OF_SOURCE_CODE[evidence.source_code[subset]], evidence.recorded_ord[subset],
             evidence.level[subset], evidence.valid_until_ord[subset], evidence.source_code[subset],
             evidence.evidence_id[subset])
-        words = _pack_sort_keys([pair[subset], *keys])
+        words = pack_sort_keys([pair[subset], *keys])
         order_parts.append(subset[np.lexsort(tuple(reversed(words)))])
     ordered = np.concatenate(order_parts) if order_parts else np.zeros(0, dtype=np.int64)
     # Policies were sorted separately; a stable sort on the pair alone merges them.

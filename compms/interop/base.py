@@ -148,6 +148,13 @@ def read_table(path: Path | str, required: tuple[str, ...], optional: tuple[str,
     return rows
 
 
+def stream_table(path: Path | str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The raw header and a lazy iterator of (line number, cells) for a CSV or .xlsx file, for
+    importers too large to hold every row (they check columns themselves)."""
+    path = Path(path)
+    return _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
+
+
 def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
