@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import DataError, IntegrityError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, SessionAuth
 
-from compms.accounts.services import user_for_token
+from compms.accounts.services import token_for_raw
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
+        # Revoked, expired and deactivated-user tokens are refused here (401 on the very next request).
+        api_token = token_for_raw(token)
+        if api_token is None:
+            return None
+        request.user = api_token.user
+        # Kept so endpoints can tell a token-authenticated call from a logged-in session.
+        request.api_token = api_token  # type: ignore[attr-defined]
+        return api_token.user
 
 
 class ActiveSession(SessionAuth):
@@ -56,6 +62,33 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return _error(request, 400, detail)
 
 
+@api.exception_handler(OverflowError)
+def number_too_large(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # The request hygiene middleware refuses 64-bit overflows by name; this catches numbers that grow
+    # past a column's range inside a calculation.
+    return _error(request, 400, "A number in the request is too large.")
+
+
+@api.exception_handler(DataError)
+def value_out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # PostgreSQL's int4 and numeric columns are narrower than Python's numbers: a safety net behind
+    # the schemas' own limits, so a value past them is a 400, never a 500.
+    return _error(request, 400, "A value in the request is out of range for the field it is stored in.")
+
+
+@api.exception_handler(IntegrityError)
+def constraint_refused(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    # A database rule the service did not check first (a CHECK, NOT NULL or unique constraint): name the
+    # column when the database does, and answer 422/409 rather than 500.
+    text = str(exc)
+    column = re.search(r'(?:constraint failed: |null value in column ")"?([\w.]+)', text)
+    field = column.group(1).rsplit(".", 1)[-1] if column else ""
+    if "UNIQUE" in text or "duplicate key" in text:
+        return _error(request, 409, f"{field or 'This'}: this value is already taken.")
+    return _error(request, 422, [{"loc": ["body", field] if field else ["body"], "field": field,
+                                  "msg": "This value is not allowed here (it breaks a rule of the stored data)."}])
+
+
 def _register() -> None:
     from compms.accounts.api import router as accounts_router
     from compms.audit.api import router as audit_router
@@ -70,6 +103,7 @@ def _register() -> None:
     from compms.succession.api import router as succession_router
     from compms.interop.api import router as interop_router
     from compms.organisation.api import router as organisation_router
+    from compms.privacy.api import router as privacy_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", audit_router)
@@ -84,6 +118,7 @@ def _register() -> None:
     api.add_router("/", development_router)
     api.add_router("/", training_router)
     api.add_router("/", succession_router)
+    api.add_router("/", privacy_router)
 
 
 _register()

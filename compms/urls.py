@@ -20,6 +20,7 @@ urlpatterns = [
     path("training/", include("compms.training.urls")),
     path("succession/", include("compms.succession.urls")),
     path("audit/", include("compms.audit.urls")),
+    path("privacy/", include("compms.privacy.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

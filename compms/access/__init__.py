@@ -4,7 +4,8 @@ Pages, API endpoints, exports and commands all ask this package; no other module
 
 - `base`: the actors and the named predicates every rule is built from (is HR, sees everyone,
   manages this person, the person behind a log-in, the system actor for trusted internal callers).
-- one module per object kind (`people`, and more as they move here), each with a `restrict_*`
+- one module per object kind (`people`, `evidence`, `training`, `campaigns`, `logbook`, `reports`,
+  `frameworks`, and `succession`, `development`, `strategy`), each with a `restrict_*`
   function that narrows any queryset to what the user may see, as NetBox's `restrict()` does, and
   `can_*` / `require_*` checks for single objects.
 
@@ -17,14 +18,22 @@ from compms.access.base import (
     SYSTEM,
     SystemActor,
     has_role,
+    is_admin,
     is_hr,
     is_system,
     is_user,
     manages,
     person_of,
+    person_scope,
     reports_prefix,
+    require_actor,
+    require_role,
+    restrict_by_person,
+    role_required,
     sees_everyone,
+    sees_person,
 )
 
-__all__ = ["SYSTEM", "SystemActor", "has_role", "is_hr", "is_system", "is_user", "manages", "person_of",
-           "reports_prefix", "sees_everyone"]
+__all__ = ["SYSTEM", "SystemActor", "has_role", "is_admin", "is_hr", "is_system", "is_user", "manages", "person_of",
+           "person_scope", "reports_prefix", "require_actor", "require_role", "restrict_by_person", "role_required",
+           "sees_everyone", "sees_person"]

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 
 from compms.accounts.models import Role
 
@@ -76,3 +82,75 @@ def manages(user: Any, person: Any) -> bool:
     if me is None or me.pk == person.pk:
         return False
     return (person.manager_path or "").startswith(reports_prefix(me))
+
+
+def is_admin(user: Any) -> bool:
+    """An administrator log-in: may do anything any role may do (see User.has_role)."""
+    return is_user(user) and Role.ADMINISTRATOR in user.role_codes()
+
+
+def require_actor(actor: Any) -> None:
+    """Refuse a missing actor: `None` is a forgotten argument, never the system (that is `SYSTEM`)."""
+    if actor is None:
+        raise PermissionDenied("No actor was given; trusted internal callers pass compms.access.SYSTEM.")
+
+
+def require_role(user: Any, *roles: str) -> None:
+    """Raise PermissionDenied (403 on pages and in the API) unless the user holds one of the roles.
+    The system actor passes; `None` does not."""
+    if is_system(user):
+        return
+    if not has_role(user, *roles):
+        raise PermissionDenied("This needs the role: " + " or ".join(roles))
+
+
+def role_required(*roles: str) -> Callable:
+    """View decorator: the request's user must hold one of the roles."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            require_role(request.user, *roles)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def person_scope(user: Any, field: str = "person") -> Q | None:
+    """The filter for rows about people the user may see, or None when they see everyone (HR,
+    administrators, the system). Their own and their reports' (managers), their own (anyone else with
+    an employee record), nothing (a log-in without one, a deactivated log-in, `None`).
+
+    `field` is the lookup from the queryset's model to the Person ("" for Person itself)."""
+    if sees_everyone(user):
+        return None
+    me = person_of(user)
+    if me is None:
+        return Q(pk__in=[])
+    lookup = f"{field}__" if field else ""
+    condition = Q(**{f"{lookup}pk": me.pk})
+    if has_role(user, Role.MANAGER):
+        # The manager's own prefix, so the filter can use the index on manager_path.
+        condition |= Q(**{f"{lookup}manager_path__startswith": reports_prefix(me)})
+    return condition
+
+
+def restrict_by_person(queryset: QuerySet, user: Any, field: str = "person") -> QuerySet:
+    """Narrow any queryset of rows about people to those the user may see (see `person_scope`)."""
+    condition = person_scope(user, field)
+    if condition is None:
+        return queryset
+    if condition == Q(pk__in=[]):
+        return queryset.none()
+    return queryset.filter(condition)
+
+
+def sees_person(user: Any, person: Any) -> bool:
+    """The single-object form of `restrict_by_person`, without a query when the user sees everyone."""
+    if sees_everyone(user):
+        return True
+    me = person_of(user)
+    if me is None:
+        return False
+    return me.pk == person.pk or manages(user, person)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
@@ -26,6 +27,7 @@ class TokenOut(Schema):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime
 
 
 class TokenIn(Schema):
@@ -48,8 +50,12 @@ def list_tokens(request: HttpRequest):
     return ApiToken.objects.filter(user=request.user)
 
 
-@router.post("/tokens", response={201: TokenCreated})
+@router.post("/tokens", response={201: TokenCreated},
+             summary="Create a token (logged-in session only: a token cannot create another token)")
 def create_token(request: HttpRequest, payload: TokenIn):
+    # A stolen token must not be able to mint itself successors that outlive its revocation or expiry.
+    if getattr(request, "api_token", None) is not None:
+        raise PermissionDenied(services.TOKEN_FROM_TOKEN_REFUSED)
     token, raw = services.create_token(request.user, payload.name)
     return Status(201, {**TokenOut.from_orm(token).dict(), "token": raw})
 

@@ -7,8 +7,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
 # Paths anyone may reach. The API authenticates every call itself (bearer token or session) and
-# answers 401 rather than redirecting to a log-in page.
-PUBLIC_PREFIXES = ("/accounts/login/", "/healthz", "/static/", "/api/", "/favicon.ico")
+# answers 401 rather than redirecting to a log-in page. The password reset pages are for those who cannot log in.
+PUBLIC_PREFIXES = ("/accounts/login/", "/accounts/password/reset/", "/healthz", "/static/", "/api/", "/favicon.ico")
 
 
 class LoginRequiredMiddleware:

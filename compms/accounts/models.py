@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class Role(models.TextChoices):
@@ -19,6 +22,18 @@ class Role(models.TextChoices):
 
 class User(AbstractUser):
     """A log-in. Roles are Django groups named after `Role` values, so one person can hold several."""
+
+    session_generation = models.PositiveIntegerField(
+        default=0, help_text="Raised to end every session of this log-in at once, whatever the session store")
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Every session keeps this hash and is refused once it no longer matches, on any session backend
+        # (database, cache or signed cookies). Mixing in the generation lets `end_access` end them all;
+        # generation 0 gives Django's own hash, so sessions made before this field existed stay valid.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac("compms.accounts.User.session_auth_hash", f"{self.password}:{self.session_generation}",
+                           secret=secret, algorithm="sha256").hexdigest()
 
     def role_codes(self) -> frozenset[str]:
         cached = getattr(self, "_role_codes", None)
@@ -47,6 +62,14 @@ class User(AbstractUser):
         self._role_codes = None
 
 
+def token_lifetime() -> dt.timedelta:
+    return dt.timedelta(days=getattr(settings, "COMPMS_TOKEN_DAYS", 90))
+
+
+def default_token_expiry() -> dt.datetime:
+    return timezone.now() + token_lifetime()
+
+
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -63,6 +86,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(default=default_token_expiry,
+                                      help_text="After this the token is refused (COMPMS_TOKEN_DAYS after creation)")
 
     class Meta:
         ordering = ["-created_at"]
@@ -71,8 +96,12 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.hint}…)"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
 
     @classmethod
     def generate_raw(cls) -> str:

@@ -3,9 +3,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from compms.audit.queries import audit_entries
+from compms.privacy.api import AnonymisedAuditPagination
 
 router = Router(tags=["audit"])
 
@@ -24,7 +25,8 @@ class AuditEntryOut(Schema):
 
 
 @router.get("/audit", response=list[AuditEntryOut])
-@paginate(PageNumberPagination, page_size=100)
+# Anonymised people are shown under their pseudonym (compms.privacy.queries.mask_audit_entries).
+@paginate(AnonymisedAuditPagination, page_size=100)
 def list_audit_entries(request: HttpRequest, actor: str = "", action: str = "", object_type: str = "",
                        object_id: str = "", q: str = "", since: dt.date | None = None,
                        until: dt.date | None = None):

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from compms.accounts.access import require_role
+from compms.access import require_role
 from compms.accounts.models import Role
 from compms.audit.models import AuditEntry
 
@@ -40,7 +40,9 @@ def audit_entries(user: Any, *, actor: str = "", action: str = "", object_type: 
 def export_rows(entries: QuerySet[AuditEntry]) -> list[list[Any]]:
     import json
 
+    from compms.privacy.queries import mask_audit_stream
+
     return [[e.at.isoformat(), e.actor_name, e.action, e.object_type, e.object_id, e.object_repr,
              json.dumps(e.before, sort_keys=True) if e.before is not None else "",
              json.dumps(e.after, sort_keys=True) if e.after is not None else "", e.note]
-            for e in entries.iterator(chunk_size=5000)]
+            for e in mask_audit_stream(entries.iterator(chunk_size=5000))]

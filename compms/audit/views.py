@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from compms.audit.queries import EXPORT_COLUMNS, audit_entries, export_rows
+from compms.audit.services import last_verification
 from compms.interop.base import TABLE_CONTENT_TYPES, write_table
+from compms.privacy.queries import mask_audit_entries
 
 FILTERS = ("actor", "action", "object_type", "object_id", "q")
 
@@ -28,9 +30,12 @@ def _filtered(request: HttpRequest):
 def audit_log(request: HttpRequest) -> HttpResponse:
     params, entries = _filtered(request)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    # Anonymised people are shown under their pseudonym; the stored rows are never changed.
+    page.object_list = mask_audit_entries(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/log.html", {"page": page, "params": params, "query": query.urlencode(),
+                                              "verified": last_verification(),
                                               "since": request.GET.get("since", ""),
                                               "until": request.GET.get("until", "")})
 

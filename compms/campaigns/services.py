@@ -22,21 +22,21 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from compms.access import is_system
+from compms.access.campaigns import may_review_participant, may_self_assess, require_audit_admin
 from compms.audit.services import record
 from compms.campaigns.models import Audit, Participant, SnapshotLine
 from compms.campaigns.ratings import CellRating, rate_people
 from compms.evidence import proficiency as prof
 from compms.evidence import services as evidence_services
 from compms.evidence.models import Claim
-from compms.organisation.access import person_of
 from compms.organisation.models import Person, Position, Requirement, Role, Unit
 
 Key = tuple[uuid_module.UUID, int | None]
 
 
 def require_hr(actor: Any) -> None:
-    if actor is not None and not evidence_services.sees_everything(actor):
-        raise PermissionDenied("Only HR and administrators may launch or close competency audits.")
+    require_audit_admin(actor)
 
 
 def required_by_person(person_ids: Iterable[int]) -> dict[int, dict[Key, Requirement]]:
@@ -114,8 +114,7 @@ def submit_self_assessment(actor: Any, participant: Participant, levels: Mapping
 
     Blank levels are skipped; a competency with a claim already pending keeps that claim."""
     participant = Participant.objects.select_related("audit", "person").get(pk=participant.pk)
-    me = person_of(actor) if actor is not None else participant.person
-    if me is None or me.pk != participant.person_id:
+    if not may_self_assess(actor, participant):
         raise PermissionDenied("Only the invited person fills in their self-assessment.")
     _open(participant)
     lines = required_by_person([participant.person_id])[participant.person_id]
@@ -126,7 +125,7 @@ def submit_self_assessment(actor: Any, participant: Participant, levels: Mapping
         if level is None or key not in lines or key in pending:
             continue
         requirement = lines[key]
-        claims.append(evidence_services.create_claim(actor, person=participant.person if actor is None else None,
+        claims.append(evidence_services.create_claim(actor, person=participant.person if is_system(actor) else None,
                                                      competency=requirement.competency, level=level,
                                                      context=requirement.context,
                                                      note=note or f"Self-assessment for {participant.audit.name}"))
@@ -143,7 +142,7 @@ def review_participant(actor: Any, participant: Participant, levels: Mapping[Key
     rated as `manager` evidence. Returns the number of records written."""
     participant = Participant.objects.select_related("audit", "person").get(pk=participant.pk)
     _open(participant)
-    if actor is not None and not evidence_services.manages(actor, participant.person):
+    if not may_review_participant(actor, participant):
         raise PermissionDenied("Only the person's manager reviews their audit.")
     lines = required_by_person([participant.person_id])[participant.person_id]
     claims = {(c.competency_uuid, c.context_id): c for c in Claim.objects.filter(

@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from compms.access import person_of
+from compms.access.campaigns import may_review_participant, restrict_audits, runs_audits
 from compms.campaigns import services
 from compms.campaigns.forms import LaunchForm
 from compms.campaigns.models import Audit, Participant
@@ -21,14 +23,13 @@ from compms.core.rollup import Proficiency
 from compms.evidence import proficiency as prof
 from compms.evidence import services as evidence_services
 from compms.evidence.models import Claim
-from compms.organisation.access import person_of
 from compms.organisation.forms import add_service_errors
 from compms.organisation.models import Requirement
 
 
 @require_http_methods(["GET", "POST"])
 def index(request: HttpRequest) -> HttpResponse:
-    is_hr = evidence_services.sees_everything(request.user)
+    is_hr = runs_audits(request.user)
     form = LaunchForm(request.POST or None) if is_hr else None
     if request.method == "POST":
         if not is_hr:
@@ -49,20 +50,14 @@ def index(request: HttpRequest) -> HttpResponse:
     to_review = (Participant.objects.filter(manager=me, audit__status=Audit.Status.OPEN, reviewed_at__isnull=True)
                  .select_related("audit", "person").order_by("audit_id", "person__name")[:500]
                  if me else Participant.objects.none())
-    audits = Audit.objects.all() if is_hr else Audit.objects.filter(
-        participants__manager=me).distinct() if me else Audit.objects.none()
+    audits = restrict_audits(Audit.objects.all(), request.user)
     return render(request, "campaigns/index.html", {"form": form, "mine": mine, "to_review": to_review,
                                                     "audits": audits[:200]},
                   status=400 if form is not None and form.errors else 200)
 
 
 def _visible_audit(request: HttpRequest, audit_id: int) -> Audit:
-    audit = get_object_or_404(Audit, pk=audit_id)
-    me = person_of(request.user)
-    if not evidence_services.sees_everything(request.user) and not (
-            me and audit.participants.filter(manager=me).exists()):
-        raise Http404("No such audit.")
-    return audit
+    return get_object_or_404(restrict_audits(Audit.objects.all(), request.user), pk=audit_id)
 
 
 @require_GET
@@ -73,7 +68,7 @@ def detail(request: HttpRequest, audit_id: int) -> HttpResponse:
                                    self_assessed=sum(r.self_assessed for r in rows),
                                    reviewed=sum(r.reviewed for r in rows))
     return render(request, "campaigns/detail.html", {
-        "audit": audit, "rows": rows, "totals": totals, "can_close": evidence_services.sees_everything(request.user)
+        "audit": audit, "rows": rows, "totals": totals, "can_close": runs_audits(request.user)
         and audit.status == Audit.Status.OPEN, "snapshot_lines": audit.snapshot.count()})
 
 
@@ -150,7 +145,7 @@ def self_assessment(request: HttpRequest, audit_id: int) -> HttpResponse:
 def review(request: HttpRequest, audit_id: int, participant_id: int) -> HttpResponse:
     participant = get_object_or_404(Participant.objects.select_related("audit", "person"), pk=participant_id,
                                     audit_id=audit_id)
-    if not evidence_services.manages(request.user, participant.person):
+    if not may_review_participant(request.user, participant):
         raise Http404("No such review.")
     lines = _lines(participant)
     error = ""

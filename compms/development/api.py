@@ -8,16 +8,17 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from django.urls import reverse
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from compms.accounts.access import has_role
-from compms.accounts.models import Role
+from compms.access.development import plan_people, require_training_planner
+from compms.access.people import require_organisation_reader
 from compms.development import services
 from compms.development.models import Commission, DevelopmentNeed, DevelopmentPlan, Resource
 from compms.development.optimise import plan_training
 from compms.frameworks.models import Competency
-from compms.organisation.access import require_organisation_reader, visible_people
+from compms.validation import is_web_link
 
 router = Router(tags=["development"])
 
@@ -47,7 +48,9 @@ class ResourceOut(Schema):
 def _resource_out(r: Resource) -> dict:
     return {"id": r.pk, "resource_id": r.resource_id, "title": r.title, "kind": r.kind, "cost": r.cost,
             "hours": r.hours, "modality": r.modality, "provider": r.provider, "validity_months": r.validity_months,
-            "link": r.link, "file": r.file.url if r.file else None,
+            # Only http(s) links leave the API; files through the download view, never MEDIA_URL.
+            "link": r.link if is_web_link(r.link) else "",
+            "file": reverse("development:resource_file", args=[r.resource_id]) if r.file else None,
             "outcomes": [{"competency_uuid": str(o.competency_uuid), "competency_code": o.competency.code,
                           "entry_level": o.entry_level, "exit_level": o.exit_level} for o in r.outcomes.all()]}
 
@@ -94,7 +97,7 @@ class MentorOut(Schema):
     employee_id: str
     name: str
     competency_code: str
-    level: int
+    level: int | None  # null unless the colleague shares their levels or the caller may see their records
     same_unit: bool
 
 
@@ -107,10 +110,15 @@ class PlanOut(Schema):
 
 
 def _person(request: HttpRequest, employee_id: str):
-    return get_object_or_404(visible_people(request.user), employee_id=employee_id)
+    from compms.organisation.models import Person
+
+    person = plan_people(request.user).filter(employee_id=employee_id).first()
+    if person is None:
+        raise Person.DoesNotExist("No such person.")
+    return person
 
 
-def _plan_out(person) -> dict:
+def _plan_out(request: HttpRequest, person) -> dict:
     needs = list(DevelopmentNeed.objects.filter(person=person).select_related("competency"))
     progress = services.need_progress(needs)
     gaps = services.person_gap_rows(person)
@@ -124,39 +132,39 @@ def _plan_out(person) -> dict:
                              "closes": r.closes, "gain_per_cost": r.gain_per_cost, "gain_per_hour": r.gain_per_hour}
                             for r in services.recommendations(person, gaps=gaps)],
         "mentors": [{"employee_id": m.person.employee_id, "name": m.person.name, "competency_code": m.competency_code,
-                     "level": m.level, "same_unit": m.same_unit} for m in services.mentor_suggestions(person, gaps=gaps)],
+                     "level": m.level, "same_unit": m.same_unit}
+                    for m in services.mentor_suggestions(person, gaps=gaps, viewer=request.user)],
     }
 
 
 @router.get("/development/people/{employee_id}/plan", response=PlanOut)
 def get_plan(request: HttpRequest, employee_id: str):
-    return _plan_out(_person(request, employee_id))
+    return _plan_out(request, _person(request, employee_id))
 
 
 @router.post("/development/people/{employee_id}/needs-from-gaps", response=PlanOut)
 def make_needs_from_gaps(request: HttpRequest, employee_id: str):
     person = _person(request, employee_id)
     services.needs_from_gaps(request.user, person)
-    return _plan_out(person)
+    return _plan_out(request, person)
 
 
 @router.post("/development/people/{employee_id}/plan/approve", response=PlanOut)
 def approve(request: HttpRequest, employee_id: str):
     person = _person(request, employee_id)
     services.approve_plan(request.user, person)
-    return _plan_out(person)
+    return _plan_out(request, person)
 
 
 class OptimiseIn(Schema):
     unit_id: str | None = None
-    budget: float
-    hours_per_person: float | None = None
+    budget: float = Field(ge=0, allow_inf_nan=False)
+    hours_per_person: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
 
 @router.post("/development/optimiser")
 def run_optimiser(request: HttpRequest, payload: OptimiseIn):
-    if not has_role(request.user, Role.HR):
-        raise PermissionDenied("The training optimiser is for HR and administrators.")
+    require_training_planner(request.user)
     from compms.organisation.models import Unit
 
     unit_pk = get_object_or_404(Unit, external_id=payload.unit_id).pk if payload.unit_id else None
@@ -172,13 +180,17 @@ def accept_optimiser_plan(request: HttpRequest, payload: AcceptIn):
     """Turn chosen (employee, resource) pairs into enrolment requests (training app)."""
     from compms.organisation.models import Person
 
-    people = dict(Person.objects.filter(employee_id__in={e for e, _ in payload.enrolments})
+    # Refuse before looking anyone up, so the answer never depends on who exists.
+    require_training_planner(request.user)
+    people = dict(plan_people(request.user).filter(employee_id__in={e for e, _ in payload.enrolments})
                   .values_list("employee_id", "pk"))
+    if any(e not in people for e, _ in payload.enrolments):
+        raise Person.DoesNotExist("No such person.")
     resources = dict(Resource.objects.filter(resource_id__in={r for _, r in payload.enrolments})
                      .values_list("resource_id", "pk"))
-    unknown = [f"{e}/{r}" for e, r in payload.enrolments if e not in people or r not in resources]
+    unknown = sorted({r for _, r in payload.enrolments if r not in resources})
     if unknown:
-        raise ValidationError({"enrolments": f"unknown people or resources: {', '.join(unknown[:10])}"})
+        raise ValidationError({"enrolments": f"unknown resources: {', '.join(unknown[:10])}"})
     try:
         requested = services.accept_optimised_plan(request.user, [(people[e], resources[r])
                                                                   for e, r in payload.enrolments])
@@ -223,7 +235,7 @@ class CommissionIn(Schema):
     note: str = ""
 
 
-class MoveIn(Schema):
+class CommissionMoveIn(Schema):
     status: str
     note: str = ""
 
@@ -263,6 +275,14 @@ def list_commissions(request: HttpRequest, status: str | None = None, kind: str 
     return [_commission_out(c) for c in rows]
 
 
+# Declared before "/development/commissions/{commission_id}": Django matches paths in order, and that
+# GET-only path would otherwise take "raise" as an id and answer 405.
+@router.post("/development/commissions/raise", response=list[CommissionOut])
+def raise_commissions(request: HttpRequest):
+    raised = services.raise_commissions(request.user)
+    return [_commission_out(c) for c in _commissions().filter(pk__in=[c.pk for c in raised])]
+
+
 @router.get("/development/commissions/{commission_id}", response=CommissionOut)
 def get_commission(request: HttpRequest, commission_id: int):
     _require_commission_reader(request)
@@ -288,7 +308,7 @@ def create_commission(request: HttpRequest, payload: CommissionIn):
 
 
 @router.post("/development/commissions/{commission_id}/status", response=CommissionOut)
-def move_commission(request: HttpRequest, commission_id: int, payload: MoveIn):
+def move_commission(request: HttpRequest, commission_id: int, payload: CommissionMoveIn):
     services.require_commission_manager(request.user)
     commission = get_object_or_404(Commission, pk=commission_id)
     services.move_commission(commission, request.user, payload.status, note=payload.note)
@@ -302,9 +322,3 @@ def link_commission(request: HttpRequest, commission_id: int, payload: LinkIn):
     resource = get_object_or_404(Resource, resource_id=payload.resource_id) if payload.resource_id else None
     services.link_commission(commission, request.user, resource=resource, session_ids=payload.session_ids)
     return _commission_out(_commissions().get(pk=commission_id))
-
-
-@router.post("/development/commissions/raise", response=list[CommissionOut])
-def raise_commissions(request: HttpRequest):
-    raised = services.raise_commissions(request.user)
-    return [_commission_out(c) for c in _commissions().filter(pk__in=[c.pk for c in raised])]

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Max
 
+from compms.access import SYSTEM
 from compms.development import services
 from compms.development.models import Resource
 from compms.frameworks.models import Competency, ScaleLevel
@@ -46,5 +47,5 @@ def generate_resources(count: int = 500, seed: int = 7) -> int:
         resources.append(Resource(resource_id=code, title=f"Bench resource {n}", kind=kind, cost=cost, hours=hours,
                                   provider="Bench", modality=rng.choice(["classroom", "online", "blended"])))
         outcomes[code] = specs
-    created, updated = services.import_resources(None, resources, outcomes)
+    created, updated = services.import_resources(SYSTEM, resources, outcomes)
     return created + updated

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Max
 
+from compms.access.people import require_organisation_reader
 from compms.development import services
 from compms.development.models import Resource, ResourceOutcome
 from compms.development.services import OutcomeSpec
@@ -28,6 +29,7 @@ from compms.interop.base import (
     read_table,
     write_table,
 )
+from compms.validation import number_problem, web_link_problem
 
 COLUMNS = ("resource_id", "title", "kind", "framework", "competency_code", "entry_level", "exit_level", "cost",
            "hours", "modality", "provider", "validity_months")
@@ -79,13 +81,14 @@ def import_resources_file(path: Path | str, actor: Any, options: dict[str, Any] 
             errors.append(RowError(n, "title", "title is empty"))
         cost = hours = Decimal(0)
         for name in ("cost", "hours"):
-            try:
-                value = _decimal(row.get(name))
-            except InvalidOperation:
-                errors.append(RowError(n, name, f"{row.get(name)!r} is not a number"))
+            model_field = Resource._meta.get_field(name)
+            checked, problem = number_problem(row.get(name) or "0", max_digits=model_field.max_digits,
+                                              decimal_places=model_field.decimal_places)
+            if problem or checked is None:
+                errors.append(RowError(n, name, f"{name} cannot be negative" if problem == "cannot be negative"
+                                       else problem or "not a number"))
                 continue
-            if value < 0:
-                errors.append(RowError(n, name, f"{name} cannot be negative"))
+            value = checked
             if name == "cost":
                 cost = value
             else:
@@ -99,6 +102,8 @@ def import_resources_file(path: Path | str, actor: Any, options: dict[str, Any] 
             except ValueError:
                 errors.append(RowError(n, "validity_months", f"{row.get('validity_months')!r} is not a whole "
                                                              "number of months above 0"))
+        if row.get("link") and web_link_problem(row.get("link")):
+            errors.append(RowError(n, "link", str(web_link_problem(row.get("link")))))
         found = lookup.get((row.get("framework"), row.get("competency_code")))
         if found is None:
             errors.append(RowError(n, "competency_code", f"no competency {row.get('competency_code')!r} in a "
@@ -163,6 +168,8 @@ def _same_number(a: str, b: str) -> bool:
 
 
 def export_resources(target: Any, actor: Any, options: dict[str, Any] | None = None) -> tuple[bytes, str, str]:
+    # The catalogue is readable by anyone with a CompMS role (and the command line, as the system).
+    require_organisation_reader(actor)
     # The command line calls its --format table_format; pages pass format.
     fmt = (options or {}).get("table_format") or (options or {}).get("format") or "csv"
     rows = []
@@ -179,5 +186,6 @@ IMPORTERS = [ImportFormat(name="resources", help="Learning catalogue: one row pe
                                                  "(resource_id, title, framework, competency_code, exit_level, ...)",
                           run=import_resources_file)]
 EXPORTERS = [ExportFormat(name="resources", help="Learning catalogue, one row per resource x competency",
-                          run=export_resources, options=(("--format", {"dest": "table_format", "choices": ["csv", "xlsx"],
-                                                       "default": "csv"}),))]
+                          run=export_resources,
+                          options=(("--format", {"dest": "table_format", "choices": ["csv", "xlsx"],
+                                                 "default": "csv"}),))]

@@ -157,6 +157,19 @@ class PlanAction(models.Model):
         return f"{self.kind} action {self.pk} ({self.status})"
 
 
+class MentorPreference(models.Model):
+    """A person's choice about what colleagues looking for a mentor see of them. Without a row (the
+    default) a suggestion shows their name only; with `share_levels` it shows their proficiency levels
+    in the competencies they could help with."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="mentor_preference")
+    share_levels = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"mentor preference of {self.person_id}: {'share' if self.share_levels else 'name only'}"
+
+
 class PlanTemplate(models.Model):
     """A starter plan for a role (for new starters): resources to take, in order."""
 

@@ -5,7 +5,8 @@ Who may do what (checked here, so pages, API and commands agree):
 - catalogue and templates: HR and administrators;
 - a person's needs and plan actions: whoever may see the person (themselves, their managers, HR);
 - approving a plan: one of the person's managers (direct or indirect) or HR, never the person;
-- `actor=None` is a trusted internal caller (command line, demo, tests of the rules).
+- trusted internal callers (command line, demo) pass `compms.access.SYSTEM`; `None` is refused.
+The rules themselves live in `compms.access.development`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from compms.accounts.access import has_role
-from compms.accounts.models import Role
+from compms.access.development import (
+    CATALOGUE_EDITORS,
+    can_approve_plan,
+    can_edit_catalogue,
+    can_manage_commissions,
+    can_set_mentor_preference,
+    may_see_mentor_levels,
+    require_catalogue_editor,
+    require_commission_manager,
+    require_plan_editor,
+    require_training_planner,
+)
 from compms.audit.services import record, record_many, snapshot
 from compms.core.fit import WEIGHTS
 from compms.development.models import (
@@ -32,6 +43,7 @@ from compms.development.models import (
     Commission,
     DevelopmentNeed,
     DevelopmentPlan,
+    MentorPreference,
     PlanAction,
     PlanTemplate,
     PlanTemplateItem,
@@ -42,41 +54,18 @@ from compms.evidence import proficiency as prof
 from compms.evidence.gaps import roles_held
 from compms.evidence.models import CurrentProficiency
 from compms.frameworks.models import Competency
-from compms.organisation.access import can_see_person, person_of
 from compms.organisation.models import Person, Requirement
+from compms.site.uploads import check_upload
+from compms.validation import number_problem, web_link_problem
 
-CATALOGUE_EDITORS = (Role.HR,)
+__all__ = ["CATALOGUE_EDITORS", "can_approve_plan", "can_edit_catalogue", "can_manage_commissions",
+           "require_catalogue_editor", "require_commission_manager", "require_plan_editor"]
+
 TRAINING_SERVICES = "compms.training.services"
 
 
 class TrainingUnavailable(RuntimeError):
     """The training app does not (yet) provide `request_enrolment`; no enrolment was requested."""
-
-
-# ---------------------------------------------------------------- access
-
-def can_edit_catalogue(user: Any) -> bool:
-    return has_role(user, *CATALOGUE_EDITORS)
-
-
-def require_catalogue_editor(actor: Any) -> None:
-    if actor is not None and not can_edit_catalogue(actor):
-        raise PermissionDenied("Only HR and administrators may change the learning catalogue.")
-
-
-def require_plan_editor(actor: Any, person: Person) -> None:
-    if actor is not None and not can_see_person(actor, person):
-        raise PermissionDenied("You may only change your own plan or the plans of your reports.")
-
-
-def can_approve_plan(actor: Any, person: Person) -> bool:
-    if actor is None:
-        return True
-    if has_role(actor, Role.HR):
-        return True
-    me = person_of(actor)
-    return (me is not None and me.pk != person.pk and has_role(actor, Role.MANAGER)
-            and f"/{me.pk}/" in (person.manager_path or ""))
 
 
 # ---------------------------------------------------------------- catalogue
@@ -106,8 +95,8 @@ def create_resource(actor: Any, *, resource_id: str, title: str, kind: str = Res
                     provider: str = "", validity_months: int | None = None, link: str = "", description: str = "",
                     outcomes: Sequence[OutcomeSpec] = ()) -> Resource:
     require_catalogue_editor(actor)
-    resource = Resource(resource_id=resource_id.strip(), title=title.strip(), kind=kind, cost=Decimal(str(cost)),
-                        hours=Decimal(str(hours)), modality=modality, provider=provider,
+    resource = Resource(resource_id=resource_id.strip(), title=title.strip(), kind=kind, cost=cost,
+                        hours=hours, modality=modality, provider=provider,
                         validity_months=validity_months, link=link, description=description)
     _validate_resource(resource)
     for spec in outcomes:
@@ -129,10 +118,20 @@ def _validate_resource(resource: Resource) -> None:
         errors["title"] = "title is required"
     if resource.kind not in Resource.Kind.values:
         errors["kind"] = f"unknown kind {resource.kind!r} (expected one of {', '.join(Resource.Kind.values)})"
-    if resource.cost is not None and Decimal(resource.cost) < 0:
-        errors["cost"] = "cost cannot be negative"
-    if resource.hours is not None and Decimal(resource.hours) < 0:
-        errors["hours"] = "hours cannot be negative"
+    for name in ("cost", "hours"):
+        model_field = Resource._meta.get_field(name)
+        number, problem = number_problem(getattr(resource, name), max_digits=model_field.max_digits,
+                                         decimal_places=model_field.decimal_places)
+        if problem:
+            errors[name] = f"{name} cannot be negative" if problem == "cannot be negative" else f"{name}: {problem}"
+        else:
+            setattr(resource, name, number)
+    if resource.link:
+        problem = web_link_problem(resource.link)
+        if problem:
+            errors["link"] = problem
+        else:
+            resource.link = resource.link.strip()
     if resource.resource_id and Resource.objects.filter(resource_id=resource.resource_id).exclude(
             pk=resource.pk).exists():
         errors["resource_id"] = f"a resource {resource.resource_id!r} already exists"
@@ -147,9 +146,7 @@ def update_resource(resource: Resource, actor: Any, **fields: Any) -> Resource:
         raise ValidationError({name: "not an editable field" for name in unknown})
     before = snapshot(resource, RESOURCE_AUDIT_FIELDS)
     for name, value in fields.items():
-        if name in ("cost", "hours") and value is not None:
-            value = Decimal(str(value))
-        setattr(resource, name, value)
+        setattr(resource, name, value)  # cost and hours are checked and made Decimal by _validate_resource
     _validate_resource(resource)
     with transaction.atomic():
         resource.save()
@@ -160,8 +157,10 @@ def update_resource(resource: Resource, actor: Any, **fields: Any) -> Resource:
 
 def attach_resource_file(resource: Resource, actor: Any, uploaded: Any) -> Resource:
     require_catalogue_editor(actor)
+    # Checked by content before anything is stored (compms.site.uploads).
+    checked = check_upload(uploaded, "file")
     with transaction.atomic():
-        resource.file.save(uploaded.name, uploaded, save=True)
+        resource.file.save(checked.name, uploaded, save=True)
         record(actor, "development.resource.file", resource, after={"file": resource.file.name})
     return resource
 
@@ -183,6 +182,9 @@ def import_resources(actor: Any, resources: list[Resource], outcomes: dict[str, 
     resource_id) and replace their outcomes with the file's. Rows are validated by the caller.
     Returns (created, updated)."""
     require_catalogue_editor(actor)
+    bad_links = {r.resource_id: web_link_problem(r.link) for r in resources if r.link and web_link_problem(r.link)}
+    if bad_links:
+        raise ValidationError({"link": [f"{rid}: {problem}" for rid, problem in bad_links.items()]})
     existing = {r.resource_id: r for r in Resource.objects.filter(resource_id__in=[r.resource_id for r in resources])}
     created = [r for r in resources if r.resource_id not in existing]
     updated = []
@@ -468,7 +470,7 @@ class Recommendation:
 class MentorSuggestion:
     person: Person
     competency_code: str
-    level: int
+    level: int | None  # None: the colleague has not chosen to share their levels with this viewer
     same_unit: bool
 
 
@@ -503,9 +505,12 @@ def recommendations(person: Person, limit: int = 20, gaps: list[GapRow] | None =
     return result[:limit]
 
 
-def mentor_suggestions(person: Person, per_competency: int = 3, gaps: list[GapRow] | None = None
-                       ) -> list[MentorSuggestion]:
-    """Colleagues who hold a gap competency above the person's level: same unit first, then higher level."""
+def mentor_suggestions(person: Person, per_competency: int = 3, gaps: list[GapRow] | None = None, *,
+                       viewer: Any) -> list[MentorSuggestion]:
+    """Colleagues who hold a gap competency above the person's level: same unit first, then higher level.
+
+    What `viewer` sees of each colleague: always the name; the level only when the colleague opted in
+    (`MentorPreference.share_levels`) or the viewer may see the colleague's records anyway."""
     gaps = person_gap_rows(person) if gaps is None else gaps
     if not gaps:
         return []
@@ -525,7 +530,47 @@ def mentor_suggestions(person: Person, per_competency: int = 3, gaps: list[GapRo
                 p.person.pk != row.person_id for p in picks):
             picks.append(MentorSuggestion(person=row.person, competency_code=gap.code, level=row.level,
                                           same_unit=row.person.unit_id == person.unit_id))
-    return [s for row in gaps for s in chosen.get(row.competency_uuid, [])]
+    suggestions = [s for row in gaps for s in chosen.get(row.competency_uuid, [])]
+    sharing = set(MentorPreference.objects.filter(person_id__in={s.person.pk for s in suggestions},
+                                                  share_levels=True).values_list("person_id", flat=True))
+    return [s if may_see_mentor_levels(viewer, s.person, s.person.pk in sharing)
+            else MentorSuggestion(person=s.person, competency_code=s.competency_code, level=None, same_unit=s.same_unit)
+            for s in suggestions]
+
+
+def suggested_mentor(person: Person, employee_id: str, *, viewer: Any) -> Person | None:
+    """A colleague the viewer may name as the person's mentor: one the viewer may see anyway, or one of the
+    mentors suggested for the person (whose names the plan already shows). None for anyone else, so that a
+    refusal cannot tell an existing employee id from a missing one."""
+    from compms.access.development import plan_people
+
+    found = plan_people(viewer).filter(employee_id=employee_id, active=True).first()
+    if found is not None:
+        return found
+    return next((s.person for s in mentor_suggestions(person, viewer=viewer) if s.person.employee_id == employee_id),
+                None)
+
+
+def mentor_preference(person: Person) -> MentorPreference:
+    """The person's stored choice, or the default (name only) without saving a row."""
+    return MentorPreference.objects.filter(person=person).first() or MentorPreference(person=person)
+
+
+def set_mentor_preference(actor: Any, person: Person, *, share_levels: bool) -> MentorPreference:
+    """The person chooses whether colleagues looking for a mentor see their proficiency levels."""
+    if not can_set_mentor_preference(actor, person):
+        raise PermissionDenied("Only the person themself chooses what colleagues see of them.")
+    with transaction.atomic():
+        preference = MentorPreference.objects.select_for_update().filter(person=person).first()
+        before = {"share_levels": preference.share_levels} if preference else {"share_levels": False}
+        if preference is None:
+            preference = MentorPreference(person=person)
+        preference.share_levels = bool(share_levels)
+        preference.updated_at = timezone.now()
+        preference.save()
+        record(actor, "development.mentor_preference.set", preference, before=before,
+               after={"share_levels": preference.share_levels})
+    return preference
 
 
 # ---------------------------------------------------------------- enrolment requests via training
@@ -568,8 +613,7 @@ def request_plan_enrolments(actor: Any, person: Person) -> list[Any]:
 def accept_optimised_plan(actor: Any, enrolments: Sequence[tuple[int, int]]) -> list[Any]:
     """Accept an optimiser plan: (person id, resource id) pairs become enrolment requests in training
     and planned actions in each person's plan."""
-    if actor is not None and not has_role(actor, Role.HR):
-        raise PermissionDenied("Only HR and administrators may accept an organisation training plan.")
+    require_training_planner(actor)
     request_enrolment = _request_enrolment()
     people = Person.objects.in_bulk({p for p, _ in enrolments})
     resources = Resource.objects.in_bulk({r for _, r in enrolments})
@@ -596,15 +640,6 @@ def accept_optimised_plan(actor: Any, enrolments: Sequence[tuple[int, int]]) -> 
 
 COMMISSION_AUDIT_FIELDS = ("kind", "title", "provider_type", "provider", "resource_id", "competency_uuid", "level",
                            "places", "budget", "due_on", "status", "session_ids", "note")
-
-
-def can_manage_commissions(user: Any) -> bool:
-    return has_role(user, Role.HR)
-
-
-def require_commission_manager(actor: Any) -> None:
-    if actor is not None and not can_manage_commissions(actor):
-        raise PermissionDenied("Only HR and administrators may commission training.")
 
 
 def create_commission(actor: Any, *, kind: str, title: str = "", provider_type: str = Commission.ProviderType.EXTERNAL,

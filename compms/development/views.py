@@ -8,6 +8,7 @@ evidence pages (a 403 would confirm the employee id exists).
 
 from __future__ import annotations
 
+import math
 import uuid as uuid_module
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,14 +23,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from compms.accounts.access import has_role
+from compms.access import has_role, person_of
+from compms.access.development import (
+    can_see_team_plans,
+    plan_people,
+    require_training_planner,
+    team_people,
+)
+from compms.access.people import require_organisation_reader
 from compms.accounts.models import Role as AccessRole
 from compms.development import services
 from compms.development.models import Commission, DevelopmentNeed, DevelopmentPlan, PlanAction, Resource
 from compms.development.optimise import plan_training
 from compms.frameworks.models import Competency, FrameworkVersion
-from compms.organisation.access import person_of, require_organisation_reader, visible_people
 from compms.organisation.models import Person, Unit
+from compms.site import uploads
 
 PER_PAGE = 50
 OPTIMISER_RESULT_SECONDS = 3600
@@ -72,8 +80,11 @@ def resource_detail(request: HttpRequest, resource_id: str) -> HttpResponse:
         if uploaded is None:
             messages.error(request, "Choose a file to upload.")
         else:
-            services.attach_resource_file(resource, request.user, uploaded)
-            messages.success(request, f"Uploaded {uploaded.name}.")
+            try:
+                services.attach_resource_file(resource, request.user, uploaded)
+                messages.success(request, f"Uploaded {resource.file.name.rsplit('/', 1)[-1]}.")
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
         return redirect("development:resource", resource_id=resource.resource_id)
     return render(request, "development/resource.html", {
         "resource": resource, "outcomes": resource.outcomes.select_related("competency"), "may_edit": may_edit,
@@ -86,8 +97,8 @@ def resource_file(request: HttpRequest, resource_id: str) -> FileResponse:
     resource = get_object_or_404(Resource, resource_id=resource_id)
     if not resource.file:
         raise Http404("This resource has no file.")
-    return FileResponse(resource.file.open("rb"), as_attachment=False,
-                        filename=resource.file.name.rsplit("/", 1)[-1])
+    # Always a download with a checked type and a sandbox, never a page of this site.
+    return uploads.file_response(resource.file.open("rb"), resource.file.name.rsplit("/", 1)[-1])
 
 
 # ---------------------------------------------------------------- a person's plan
@@ -108,7 +119,7 @@ def _goal_competencies() -> list[Competency]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_page(request: HttpRequest, employee_id: str) -> HttpResponse:
-    person = get_object_or_404(visible_people(request.user).select_related("unit"), employee_id=employee_id)
+    person = get_object_or_404(plan_people(request.user).select_related("unit"), employee_id=employee_id)
     me = person_of(request.user)
     if request.method == "POST":
         return _plan_post(request, person)
@@ -120,12 +131,14 @@ def plan_page(request: HttpRequest, employee_id: str) -> HttpResponse:
     open_need_uuids = {n.competency_uuid for n in needs if n.status == DevelopmentNeed.Status.OPEN}
     achieved = sum(1 for n in needs if progress[n.pk].achieved)
     done = sum(1 for a in actions if a.status == PlanAction.Status.DONE)
+    is_me = me is not None and me.pk == person.pk
     return render(request, "development/plan.html", {
-        "person": person, "plan": plan, "is_me": me is not None and me.pk == person.pk,
+        "person": person, "plan": plan, "is_me": is_me,
+        "mentor_preference": services.mentor_preference(person) if is_me else None,
         "needs": [(n, progress[n.pk]) for n in needs], "actions": actions, "gaps": gaps,
         "gaps_without_need": [g for g in gaps if g.competency_uuid not in open_need_uuids],
         "recommendations": services.recommendations(person, gaps=gaps),
-        "mentors": services.mentor_suggestions(person, gaps=gaps),
+        "mentors": services.mentor_suggestions(person, gaps=gaps, viewer=request.user),
         "may_approve": services.can_approve_plan(request.user, person),
         "progress": {"needs": len(needs), "achieved": achieved, "actions": len(actions), "done": done},
         "competencies": _goal_competencies(), "is_hr": has_role(request.user, AccessRole.HR),
@@ -150,9 +163,17 @@ def _plan_post(request: HttpRequest, person: Person) -> HttpResponse:
             services.add_action(request.user, person, kind=PlanAction.Kind.RESOURCE, resource=resource)
             messages.success(request, f"{resource.title} added to the plan.")
         elif action == "add_mentor":
-            mentor = get_object_or_404(Person, employee_id=post.get("mentor", ""))
+            # Only a colleague the viewer may name: the page never confirms anyone else exists.
+            mentor = services.suggested_mentor(person, post.get("mentor", ""), viewer=request.user)
+            if mentor is None:
+                raise Http404("No such person.")
             services.add_action(request.user, person, kind=PlanAction.Kind.MENTOR, mentor=mentor)
             messages.success(request, f"Mentoring by {mentor.name} added to the plan.")
+        elif action == "mentor_preference":
+            preference = services.set_mentor_preference(request.user, person,
+                                                        share_levels=post.get("share_levels") == "on")
+            messages.success(request, "Colleagues looking for a mentor now see your levels." if preference.share_levels
+                             else "Colleagues looking for a mentor now see your name only.")
         elif action == "add_task":
             services.add_action(request.user, person, kind=PlanAction.Kind.TASK, task=post.get("task", ""))
             messages.success(request, "On-the-job task added to the plan.")
@@ -179,11 +200,9 @@ def _plan_post(request: HttpRequest, person: Person) -> HttpResponse:
 @login_required
 def team(request: HttpRequest) -> HttpResponse:
     """A manager's reports (direct and indirect) with the state of their plans."""
-    me = person_of(request.user)
-    if me is None or not has_role(request.user, AccessRole.MANAGER, AccessRole.HR):
+    if not can_see_team_plans(request.user):
         raise PermissionDenied("The team plans page is for managers.")
-    people = (Person.objects.filter(manager_path__contains=f"/{me.pk}/", active=True)
-              .select_related("unit").order_by("name"))
+    people = team_people(request.user).filter(active=True).select_related("unit").order_by("name")
     page = Paginator(people, PER_PAGE).get_page(request.GET.get("page"))
     ids = [p.pk for p in page]
     plans = {p.person_id: p for p in DevelopmentPlan.objects.filter(person_id__in=ids)}
@@ -203,8 +222,7 @@ def team(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- optimiser
 
 def _require_hr(request: HttpRequest) -> None:
-    if not has_role(request.user, AccessRole.HR):
-        raise PermissionDenied("The training optimiser is for HR and administrators.")
+    require_training_planner(request.user)
 
 
 @login_required
@@ -230,6 +248,10 @@ def optimiser(request: HttpRequest) -> HttpResponse:
         except (InvalidOperation, ValueError):
             errors.append("Budget and hours must be numbers.")
             budget, hours = 0.0, None
+        if not errors and not (math.isfinite(budget) and budget >= 0):
+            errors.append("Budget: give a number of zero or more.")
+        if not errors and hours is not None and not (math.isfinite(hours) and hours >= 0):
+            errors.append("Hours per person: give a number of zero or more.")
         if not errors:
             try:
                 report = plan_training(unit_pk=unit_pk, budget=budget, hours_per_person=hours,

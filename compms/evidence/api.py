@@ -8,7 +8,6 @@ record already corrected) is 409 and changes nothing.
 """
 
 import datetime as dt
-import mimetypes
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,10 +16,12 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
+from compms.access.evidence import restrict_registrations
+from compms.access.people import can_see_person
 from compms.evidence import proficiency as prof
 from compms.evidence import services
 from compms.evidence.gaps import person_gaps
@@ -28,8 +29,8 @@ from compms.evidence.imports import import_evidence_file
 from compms.evidence.models import AssessorRegistration, Claim, Evidence, EvidenceAttachment
 from compms.frameworks.models import Competency, FrameworkVersion
 from compms.interop.base import ImportFailed
-from compms.organisation.access import can_see_person
 from compms.organisation.models import Context, Person
+from compms.site import uploads
 
 router = Router(tags=["evidence"])
 
@@ -77,7 +78,7 @@ def resolve_context(code: str | None) -> Context | None:
 
 
 def evidence_visible(request: HttpRequest, evidence: Evidence) -> None:
-    if evidence.recorded_by_id == request.user.pk:
+    if evidence.recorded_by_id is not None and evidence.recorded_by_id == request.user.pk:
         return
     if not can_see_person(request.user, evidence.person):
         raise PermissionDenied("You may not see this person's evidence.")
@@ -249,10 +250,14 @@ def list_evidence(request: HttpRequest, employee_id: str, filters: EvidenceFilte
     return MappedRows(rows.order_by("-assessed_on", "-id"), evidence_out)
 
 
-@router.post("/evidence", response={201: EvidenceDetailOut, 400: ErrorOut, 403: ErrorOut},
+@router.post("/evidence", response={201: EvidenceDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
              summary="Record evidence (managers for their reports, assessors, HR)")
 def record_evidence(request: HttpRequest, payload: EvidenceIn):
-    person = person_by_employee_id(payload.employee_id, "employee_id")
+    # Unknown and out-of-scope people get the same 404 (the service decides scope), so the answer
+    # neither confirms that an employee id exists nor names anyone.
+    person = Person.objects.filter(employee_id=payload.employee_id).first()
+    if person is None:
+        raise Person.DoesNotExist("No such person.")
     competency = resolve_competency(payload.framework, payload.competency, payload.competency_uuid)
     assessor = person_by_employee_id(payload.assessor_id, "assessor_id") if payload.assessor_id else None
     evidence = services.record_evidence(
@@ -309,9 +314,8 @@ def download_attachment(request: HttpRequest, evidence_id: int, attachment_id: i
     attachment = EvidenceAttachment.objects.filter(pk=attachment_id, evidence_id=evidence_id).first()
     if attachment is None:
         raise EvidenceAttachment.DoesNotExist("No such attachment.")
-    content_type = attachment.content_type or mimetypes.guess_type(attachment.name)[0] or "application/octet-stream"
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
-                        content_type=content_type)
+    # The type comes from the content checked again now, never from what the uploader said.
+    return uploads.file_response(attachment.file.open("rb"), attachment.name)
 
 
 # ---------------------------------------------------------------- proficiency and gaps
@@ -459,7 +463,8 @@ def load_claim(request: HttpRequest, claim_id: int) -> Claim:
 
 
 @router.get("/claims", response=list[ClaimOut],
-            summary="Claims you may see: your own, your reports', pending ones for assessors, all for HR")
+            summary="Claims you may see: your own, your reports', for assessors the pending ones they may "
+                    "verify and those they reviewed, all for HR")
 @paginate(PageNumberPagination, page_size=50)
 def list_claims(request: HttpRequest, filters: ClaimFilters = Query(...)):
     claims = services.claims_for(request.user)
@@ -555,11 +560,8 @@ def registration_out(registration: AssessorRegistration) -> dict[str, Any]:
 
 
 def registrations_for(request: HttpRequest) -> QuerySet[AssessorRegistration]:
-    rows = AssessorRegistration.objects.select_related("person", "competency__version__framework")
-    if services.sees_everything(request.user):
-        return rows
-    # Others see their own registrations, so an assessor knows what they may assess.
-    return rows.filter(person__user=request.user)
+    return restrict_registrations(
+        AssessorRegistration.objects.select_related("person", "competency__version__framework"), request.user)
 
 
 @router.get("/assessor-registrations", response=list[RegistrationOut],
@@ -601,7 +603,7 @@ def end_registration(request: HttpRequest, registration_id: int, payload: EndReg
 
 # ---------------------------------------------------------------- bulk import
 
-class ImportOut(Schema):
+class EvidenceImportOut(Schema):
     format: str
     summary: list[str]
     counts: dict[str, int]
@@ -611,10 +613,10 @@ class ImportErrorOut(Schema):
     detail: list[dict[str, Any]] = Field(description="[{row, item, field, message}, ...]; nothing was stored")
 
 
-@router.post("/import/evidence", response={200: ImportOut, 400: ImportErrorOut, 403: ErrorOut},
+@router.post("/import/evidence", response={200: EvidenceImportOut, 400: ImportErrorOut, 403: ErrorOut},
              summary="Import historical evidence from CSV or xlsx (HR; all-or-nothing)")
 def import_evidence(request: HttpRequest, file: File[UploadedFile]):
-    services.require_hr(request.user)
+    services.require_hr(request.user, "import evidence")
     suffix = Path(file.name or "").suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         return Status(400, {"detail": [{"row": None, "item": None, "field": "file",

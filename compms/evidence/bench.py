@@ -41,16 +41,17 @@ class BenchResult:
 
 def ensure_bench_data(people: int, competencies: int) -> None:
     """A published framework of `competencies` competencies and `people` people in one unit."""
+    from compms.access import SYSTEM
     from compms.frameworks import services as frameworks
     from compms.frameworks.models import Competency, Framework
     from compms.organisation.models import Person, Unit
 
     if not Framework.objects.filter(code=BENCH_FRAMEWORK).exists():
-        version = frameworks.create_framework(code=BENCH_FRAMEWORK, name="Benchmark framework", actor=None)
+        version = frameworks.create_framework(code=BENCH_FRAMEWORK, name="Benchmark framework", actor=SYSTEM)
         Competency.objects.bulk_create(
             Competency(version=version, code=f"C{n:04d}", name=f"Competency {n}", sort_order=n)
             for n in range(1, competencies + 1))
-        frameworks.publish(version, None)
+        frameworks.publish(version, SYSTEM)
     unit = Unit.objects.filter(external_id="BENCH").first()
     if unit is None:
         unit = Unit.objects.create(external_id="BENCH", name="Benchmark unit", path="/")
@@ -78,6 +79,7 @@ def write_rows(path: Path, rows: int, people: int, competencies: int, seed: int 
 
 
 def run_benchmark(rows: int, people: int, competencies: int, work_dir: Path) -> BenchResult:
+    from compms.access import SYSTEM
     from compms.evidence.imports import import_evidence_file
     from compms.evidence.models import CurrentProficiency
 
@@ -87,7 +89,7 @@ def run_benchmark(rows: int, people: int, competencies: int, work_dir: Path) -> 
     write_rows(path, rows, people, competencies)
     generated = time.perf_counter()
     cpu_started = time.process_time()
-    outcome = import_evidence_file(path, None)
+    outcome = import_evidence_file(path, SYSTEM)
     finished = time.perf_counter()
     cpu_used = time.process_time() - cpu_started
     path.unlink()

@@ -24,6 +24,7 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
+from compms.access import SYSTEM
 from compms.accounts.models import User
 from compms.audit.services import record
 from compms.evidence import proficiency as prof
@@ -109,7 +110,7 @@ def build_evidence(seed: int, progress: Callable[[str], None] = print, today: dt
         AssessorRegistration.objects.bulk_create(registrations)
     progress("  rolling up current proficiency…")
     keys = prof.rebuild_all(today)
-    record(None, "demo.evidence", object_type="evidence.evidence", object_repr="demo evidence",
+    record(SYSTEM, "demo.evidence", object_type="evidence.evidence", object_repr="demo evidence",
            after={"records": len(rows), "claims": len(claims), "registrations": len(registrations),
                   "outcomes": dict(outcomes), "proficiency_rows": keys})
     return [

@@ -8,7 +8,8 @@ Who may record evidence (`check_can_record`):
 - a manager: source `manager`, for their reports (direct or indirect), never for themselves;
 - an assessor: source `assessor`, for anyone but themselves, up to the level they may assess;
 - the person themselves: `self` only, through a claim (`create_claim`).
-Trusted internal callers (the demo, training completions) pass `actor=None`.
+Trusted internal callers (the demo, training completions) pass `compms.access.SYSTEM`; `None` is refused.
+Who may see which evidence and claims is decided in `compms.access.evidence`.
 
 The assessor rule: a person may assess a competency only at or below the higher of their own
 verified current proficiency in it and the level of an unexpired AssessorRegistration.
@@ -26,12 +27,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
-from compms.accounts.access import has_role
+from compms.access import has_role, is_admin, is_system, is_user, manages, person_of, require_actor, sees_everyone
+from compms.access.evidence import assessor_limit, restrict_claims
+from compms.access.people import can_see_person
 from compms.accounts.models import Role
-from compms.audit.services import record, snapshot
+from compms.audit.services import record, record_many, snapshot
 from compms.evidence import proficiency as prof
 from compms.evidence.models import (
     AssessorRegistration,
@@ -42,13 +45,12 @@ from compms.evidence.models import (
     Source,
 )
 from compms.frameworks.models import Competency, FrameworkVersion, ScaleLevel
-from compms.organisation.access import person_of
 from compms.organisation.models import Context, Person
+from compms.site.uploads import check_upload
 
 EVIDENCE_AUDIT_FIELDS = ("person_id", "competency_id", "competency_uuid", "context_id", "level", "source",
                          "assessed_on", "valid_until", "assessor_id", "note", "status", "superseded_by_id",
                          "reason", "import_batch_id")
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
 class Conflict(Exception):
@@ -57,42 +59,17 @@ class Conflict(Exception):
 
 # ---------------------------------------------------------------- access helpers
 
-def sees_everything(user: Any) -> bool:
-    return has_role(user, Role.HR)
-
-
-def manages(user: Any, person: Person) -> bool:
-    """True when the user is a manager and the person is one of their reports (direct or indirect)."""
-    if not has_role(user, Role.MANAGER):
-        return False
-    me = person_of(user)
-    return me is not None and me.pk != person.pk and f"/{me.pk}/" in (person.manager_path or "")
-
-
-def assessor_limit(assessor: Person, competency_uuid: uuid_module.UUID, context_id: int | None = None,
-                   as_of: dt.date | None = None) -> int:
-    """The highest level this person may assess a competency at (0: not at all).
-
-    Their own proficiency counts only when verified: a self-assessment is not a qualification.
-    Proficiency in the same context or with no context counts."""
-    as_of = as_of or prof.today()
-    own = 0
-    current = prof.current_proficiencies([assessor.pk], as_of, [competency_uuid])
-    for (_, _, key_context), proficiency in current.items():
-        if proficiency.held and proficiency.verified and key_context in (None, context_id):
-            own = max(own, proficiency.level)
-    registered = AssessorRegistration.objects.filter(
-        person=assessor, competency_uuid=competency_uuid).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=as_of)).aggregate(top=Max("max_level"))["top"] or 0
-    return max(own, registered)
+def person_label(actor: Any, person: Person) -> str:
+    """How a message names a person: by name only when the caller may see them."""
+    return person.name if can_see_person(actor, person) else "this person"
 
 
 def recordable_sources(actor: Any, person: Person) -> list[str]:
     """The evidence sources this actor may record for this person (before the assessor's level rule)."""
-    if actor is None:
+    if is_system(actor):
         return list(Source.values)
     allowed: set[str] = set()
-    if sees_everything(actor):
+    if sees_everyone(actor):
         allowed |= set(Source.values) - {Source.SELF}
     if manages(actor, person):
         allowed.add(Source.MANAGER)
@@ -103,12 +80,19 @@ def recordable_sources(actor: Any, person: Person) -> list[str]:
 
 
 def check_can_record(actor: Any, person: Person, source: str) -> None:
-    if actor is None:
+    """Refuse what the actor may not record. Someone the actor may neither see nor record anything for
+    does not exist for them (the same answer as an unknown id), and no message names a person the
+    actor may not see."""
+    if is_system(actor):
         return
+    require_actor(actor)
+    sources = recordable_sources(actor, person)
+    if not sources and not can_see_person(actor, person):
+        raise Person.DoesNotExist("No such person.")
     if source == Source.SELF:
         raise PermissionDenied("Self-assessment is recorded by the person themselves, as a claim.")
-    if source not in recordable_sources(actor, person):
-        raise PermissionDenied(f"You may not record {source} evidence for {person.name}.")
+    if source not in sources:
+        raise PermissionDenied(f"You may not record {source} evidence for {person_label(actor, person)}.")
 
 
 def check_assessor_level(assessor: Person, competency: Competency, level: int, context: Context | None) -> None:
@@ -121,9 +105,9 @@ def check_assessor_level(assessor: Person, competency: Competency, level: int, c
 
 def may_change(actor: Any, evidence: Evidence) -> bool:
     """Who may supersede or revoke a record: HR, or whoever recorded it."""
-    if actor is None or sees_everything(actor):
+    if sees_everyone(actor):
         return True
-    return evidence.recorded_by_id is not None and evidence.recorded_by_id == actor.pk
+    return is_user(actor) and evidence.recorded_by_id is not None and evidence.recorded_by_id == actor.pk
 
 
 # ---------------------------------------------------------------- validation
@@ -139,16 +123,28 @@ def max_level_of(competency: Competency) -> int:
 def validate_evidence(*, person: Person, competency: Competency, level: int, source: str,
                       assessed_on: dt.date, valid_until: dt.date | None, assessor: Person | None,
                       allow_retired: bool = False) -> None:
+    version_status = FrameworkVersion.objects.filter(pk=competency.version_id).values_list(
+        "status", flat=True).first()
+    errors = evidence_errors(person=person, competency=competency, level=level, source=source,
+                             assessed_on=assessed_on, valid_until=valid_until, assessor=assessor,
+                             allow_retired=allow_retired, version_status=version_status,
+                             top=max_level_of(competency))
+    if errors:
+        raise ValidationError(errors)
+
+
+def evidence_errors(*, person: Person, competency: Competency, level: int, source: str, assessed_on: dt.date,
+                    valid_until: dt.date | None, assessor: Person | None, allow_retired: bool,
+                    version_status: str | None, top: int) -> dict[str, str]:
+    """The rules of validate_evidence on facts already read (the competency's version status and
+    top level), so a bulk writer can check thousands of records with a few queries."""
     errors: dict[str, str] = {}
     if not person.active:
         errors["person"] = f"{person.name} has left the organisation; evidence cannot be added."
     statuses = {FrameworkVersion.Status.PUBLISHED} | ({FrameworkVersion.Status.RETIRED} if allow_retired else set())
-    version_status = FrameworkVersion.objects.filter(pk=competency.version_id).values_list(
-        "status", flat=True).first()
     if version_status not in statuses:
         errors["competency"] = f"{competency.code} is in a {version_status} framework version; record " \
                                "evidence against a published version."
-    top = max_level_of(competency)
     if not isinstance(level, int) or level < 0 or level > top:
         errors["level"] = f"Level {level} is outside the scale of {competency.code} (0..{top})."
     if source not in Source.values:
@@ -161,8 +157,7 @@ def validate_evidence(*, person: Person, competency: Competency, level: int, sou
         errors["assessor"] = "A person cannot be their own assessor."
     if source == Source.ASSESSOR and assessor is None:
         errors["assessor"] = "Assessor evidence names the assessor."
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 def _key(evidence: Evidence) -> prof.PersonKey:
@@ -188,15 +183,11 @@ def _create(actor: Any, *, person: Person, competency: Competency, level: int, s
 
 def _attach(evidence: Evidence, actor: Any, files: Sequence[UploadedFile]) -> list[EvidenceAttachment]:
     attached = []
-    for upload in files:
-        if upload.size is not None and upload.size > MAX_ATTACHMENT_BYTES:
-            raise ValidationError({"attachments": f"{upload.name} is larger than "
-                                   f"{MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB."})
-        name = (upload.name or "attachment").rsplit("/", 1)[-1][:255]
-        attachment = EvidenceAttachment(evidence=evidence, name=name,
-                                        content_type=(getattr(upload, "content_type", "") or "")[:100],
-                                        size=upload.size or 0, uploaded_by=_user_or_none(actor))
-        attachment.file.save(name, upload, save=False)
+    # Every file is checked by content (not by its name or the browser's word) before any is stored.
+    for upload, checked in [(upload, check_upload(upload, "attachments")) for upload in files]:
+        attachment = EvidenceAttachment(evidence=evidence, name=checked.name, content_type=checked.content_type,
+                                        size=checked.size, uploaded_by=_user_or_none(actor))
+        attachment.file.save(checked.name, upload, save=False)
         attachment.save()
         attached.append(attachment)
     return attached
@@ -211,14 +202,17 @@ def record_evidence(actor: Any, *, person: Person, competency: Competency, level
                     attachments: Sequence[UploadedFile] = ()) -> Evidence:
     """Record one piece of evidence and refresh the person's current proficiency in it."""
     check_can_record(actor, person, source)
-    if source == Source.ASSESSOR and assessor is None and actor is not None:
+    if source == Source.ASSESSOR and assessor is None and not is_system(actor):
         assessor = person_of(actor) if has_role(actor, Role.ASSESSOR) else None
-    if (actor is not None and source == Source.ASSESSOR and assessor is not None
-            and not sees_everything(actor) and assessor.pk != getattr(person_of(actor), "pk", None)):
+    if (source == Source.ASSESSOR and assessor is not None and not sees_everyone(actor)
+            and assessor.pk != getattr(person_of(actor), "pk", None)):
         raise PermissionDenied("An assessor records their own assessments only.")
+    if not person.active and not can_see_person(actor, person):
+        # validate_evidence would say so by name; an assessor may not know who this is.
+        raise ValidationError({"person": "This person has left the organisation; evidence cannot be added."})
     validate_evidence(person=person, competency=competency, level=level, source=source, assessed_on=assessed_on,
                       valid_until=valid_until, assessor=assessor)
-    if source == Source.ASSESSOR and assessor is not None and actor is not None:
+    if source == Source.ASSESSOR and assessor is not None and not is_system(actor):
         check_assessor_level(assessor, competency, level, context)
     evidence = _create(actor, person=person, competency=competency, level=level, source=source,
                        assessed_on=assessed_on, valid_until=valid_until, context=context, assessor=assessor,
@@ -291,7 +285,7 @@ def supersede_evidence(evidence: Evidence, actor: Any, *, reason: str, level: in
     check_can_record(actor, person, source)
     validate_evidence(person=person, competency=competency, level=level, source=source, assessed_on=assessed_on,
                       valid_until=valid_until, assessor=assessor, allow_retired=True)
-    if source == Source.ASSESSOR and assessor is not None and actor is not None:
+    if source == Source.ASSESSOR and assessor is not None and not is_system(actor):
         check_assessor_level(assessor, competency, level, context)
     new = _create(actor, person=person, competency=competency, level=level, source=source,
                   assessed_on=assessed_on, valid_until=valid_until, context=context, assessor=assessor, note=note)
@@ -347,12 +341,13 @@ def create_claim(actor: Any, *, competency: Competency, level: int, context: Con
                  attachments: Sequence[UploadedFile] = ()) -> Claim:
     """An employee claims a level: their `self` evidence is recorded and a pending claim opened
     for their manager or an assessor."""
-    me = person_of(actor) if actor is not None else None
+    me = person_of(actor)
     if person is None:
         person = me
     if person is None:
         raise PermissionDenied("Only people with an employee record can claim a competency.")
-    if actor is not None and (me is None or me.pk != person.pk):
+    # Only the system opens a claim on someone's behalf (a campaign's self-assessment, the demo).
+    if not is_system(actor) and (me is None or me.pk != person.pk):
         raise PermissionDenied("You can claim a competency for yourself only.")
     today = prof.today()
     validate_evidence(person=person, competency=competency, level=level, source=Source.SELF, assessed_on=today,
@@ -373,21 +368,29 @@ def create_claim(actor: Any, *, competency: Competency, level: int, context: Con
 
 def reviewer_sources(actor: Any, claim: Claim) -> list[str]:
     """The sources this actor could verify the claim as: `manager` for a report, `assessor` if they
-    assess (before the level rule). Raises PermissionDenied for the claimant themselves."""
+    assess (before the level rule). Raises PermissionDenied for the claimant themselves.
+
+    Administrators may do anything a role may do, so they review any claim as `manager` (a manager
+    over everyone), as the system does."""
+    if is_system(actor):
+        return [Source.MANAGER]
     me = person_of(actor)
     if me is not None and me.pk == claim.person_id:
         raise PermissionDenied("You cannot verify or reject your own claim.")
     sources = []
-    if manages(actor, claim.person):
+    if manages(actor, claim.person) or is_admin(actor):
         sources.append(Source.MANAGER)
     if has_role(actor, Role.ASSESSOR) and me is not None:
         sources.append(Source.ASSESSOR)
     return sources
 
 
-def _claim_conflict(claim: Claim) -> Conflict:
+def _claim_conflict(claim: Claim, actor: Any) -> Conflict:
     current = Claim.objects.select_related("reviewed_by").get(pk=claim.pk)
-    who = current.reviewed_by.get_username() if current.reviewed_by else "someone else"
+    # The reviewer is part of the claim: named only to someone who may still see the claim (an assessor
+    # loses sight of a claim someone else closed).
+    shown = restrict_claims(Claim.objects.filter(pk=claim.pk), actor).exists()
+    who = current.reviewed_by.get_username() if current.reviewed_by and shown else "someone else"
     when = f" at {timezone.localtime(current.reviewed_at):%Y-%m-%d %H:%M}" if current.reviewed_at else ""
     return Conflict(f"This claim was already {current.status} by {who}{when}; nothing was changed.")
 
@@ -398,7 +401,7 @@ def _close_claim(claim: Claim, actor: Any, status: str, comment: str) -> None:
     closed = Claim.objects.filter(pk=claim.pk, status=Claim.Status.PENDING).update(
         status=status, reviewed_by=_user_or_none(actor), reviewed_at=timezone.now(), review_comment=comment)
     if closed != 1:
-        raise _claim_conflict(claim)
+        raise _claim_conflict(claim, actor)
 
 
 @transaction.atomic
@@ -408,8 +411,8 @@ def verify_claim(claim: Claim, actor: Any, *, level: int | None = None, comment:
     judge right (default: the level claimed)."""
     claim = Claim.objects.select_related("person", "competency", "context").get(pk=claim.pk)
     if claim.status != Claim.Status.PENDING:
-        raise _claim_conflict(claim)
-    possible = reviewer_sources(actor, claim) if actor is not None else [Source.MANAGER]
+        raise _claim_conflict(claim, actor)
+    possible = reviewer_sources(actor, claim)
     if not possible:
         raise PermissionDenied("Only the person's manager or an assessor may verify this claim.")
     if source is None:
@@ -443,14 +446,17 @@ def reject_claim(claim: Claim, actor: Any, *, comment: str) -> Claim:
         raise ValidationError({"comment": "Say why the claim is rejected."})
     claim = Claim.objects.select_related("person", "competency").get(pk=claim.pk)
     if claim.status != Claim.Status.PENDING:
-        raise _claim_conflict(claim)
-    possible = reviewer_sources(actor, claim) if actor is not None else [Source.MANAGER]
+        raise _claim_conflict(claim, actor)
+    possible = reviewer_sources(actor, claim)
     if not possible:
         raise PermissionDenied("Only the person's manager or an assessor may reject this claim.")
     if possible == [Source.ASSESSOR]:
+        # The same cover that lets an assessor see the claim (compms.access.evidence.restrict_claims).
         me = person_of(actor)
-        if assessor_limit(me, claim.competency_uuid, claim.context_id) < 1:
-            raise PermissionDenied(f"You are not an assessor for {claim.competency.code}.")
+        limit = assessor_limit(me, claim.competency_uuid, claim.context_id)
+        if limit < max(claim.level, 1):
+            raise PermissionDenied(f"You may assess {claim.competency.code} only up to level {limit}; "
+                                   f"this claim is for level {claim.level}.")
     _close_claim(claim, actor, Claim.Status.REJECTED, comment)
     self_evidence = Evidence.objects.get(pk=claim.self_evidence_id)
     if self_evidence.is_active:
@@ -461,26 +467,16 @@ def reject_claim(claim: Claim, actor: Any, *, comment: str) -> Claim:
 
 
 def claims_for(user: Any) -> Any:
-    """Claims a user may see: their own, their reports' (managers), any pending one (assessors), all (HR)."""
-    claims = Claim.objects.select_related("person", "competency__version__framework", "context", "reviewed_by")
-    if sees_everything(user):
-        return claims
-    me = person_of(user)
-    if me is None:
-        return claims.none()
-    condition = Q(person=me)
-    if has_role(user, Role.MANAGER):
-        condition |= Q(person__manager_path__contains=f"/{me.pk}/")
-    if has_role(user, Role.ASSESSOR):
-        condition |= Q(status=Claim.Status.PENDING)
-    return claims.filter(condition)
+    """Claims a user may see (`compms.access.evidence.restrict_claims`), with what pages and the API show."""
+    return restrict_claims(Claim.objects.select_related(
+        "person", "competency__version__framework", "context", "reviewed_by"), user)
 
 
 # ---------------------------------------------------------------- assessor registrations
 
-def require_hr(actor: Any) -> None:
-    if actor is not None and not sees_everything(actor):
-        raise PermissionDenied("Only HR and administrators may manage assessor registrations.")
+def require_hr(actor: Any, what: str = "manage assessor registrations") -> None:
+    if not sees_everyone(actor):
+        raise PermissionDenied(f"Only HR and administrators may {what}.")
 
 
 @transaction.atomic
@@ -603,7 +599,7 @@ def import_evidence_rows(actor: Any, *, file_name: str, rows: Iterable[tuple]) -
     transaction back. Only HR and administrators (or a trusted caller) may import. Imported rows
     are history: the assessor rule is not applied, and each row records the batch and importer.
     One audit record describes the batch; the rows point at it."""
-    require_hr(actor)
+    require_hr(actor, "import evidence")
     batch = ImportBatch.objects.create(file_name=file_name[:300], imported_by=_user_or_none(actor))
     people: set[int] = set()
     with _large_sqlite_cache():
@@ -616,3 +612,63 @@ def import_evidence_rows(actor: Any, *, file_name: str, rows: Iterable[tuple]) -
     record(actor, "evidence.import", batch, after={"file": file_name, "rows": count, "people": len(people),
                                                    "keys_refreshed": keys})
     return ImportOutcome(batch=batch, rows=count, people=len(people), keys_refreshed=keys)
+
+
+# ---------------------------------------------------------------- bulk recording (trusted writers)
+
+@dataclass(frozen=True)
+class NewEvidence:
+    """One record for `record_evidence_many`: what a trusted writer such as a training completion
+    produces (no context, no assessor, no attachment)."""
+
+    person: Person
+    competency: Competency
+    level: int
+    source: str
+    assessed_on: dt.date
+    valid_until: dt.date | None = None
+    note: str = ""
+
+
+def evidence_errors_many(items: Sequence[NewEvidence]) -> list[dict[str, str]]:
+    """What validate_evidence would say about each item (an empty dict: valid), in two queries
+    whatever the number of items: version status and top level are read once per competency."""
+    competencies = {item.competency.pk: item.competency for item in items}
+    versions = {pk: (status, default_scale) for pk, status, default_scale in FrameworkVersion.objects.filter(
+        pk__in={c.version_id for c in competencies.values()}).values_list("pk", "status", "default_scale_id")}
+    scale_of = {pk: c.scale_id or versions.get(c.version_id, (None, None))[1] for pk, c in competencies.items()}
+    tops = dict(ScaleLevel.objects.filter(scale_id__in={s for s in scale_of.values() if s is not None})
+                .order_by().values("scale_id").annotate(top=Max("value")).values_list("scale_id", "top"))
+    return [evidence_errors(person=item.person, competency=item.competency, level=item.level, source=item.source,
+                            assessed_on=item.assessed_on, valid_until=item.valid_until, assessor=None,
+                            allow_retired=False, version_status=versions.get(item.competency.version_id, (None,))[0],
+                            top=tops.get(scale_of[item.competency.pk]) or 0)
+            for item in items]
+
+
+@transaction.atomic
+def record_evidence_many(actor: Any, items: Sequence[NewEvidence], *, batch_size: int = 2000) -> list[Evidence]:
+    """The bulk form of record_evidence, all or nothing: one invalid item refuses the call, naming
+    its index. Inserts in batches, refreshes every touched key in one pass and writes one audit row
+    per record, so the cost grows linearly with the items (record_evidence per item re-reads each
+    key's whole evidence every time, which made large xAPI batches quadratic)."""
+    if not items:
+        return []
+    if not is_system(actor):
+        for item in items:
+            check_can_record(actor, item.person, item.source)
+    for n, errors in enumerate(evidence_errors_many(items)):
+        if errors:
+            raise ValidationError({f"evidence[{n}].{field}": message for field, message in errors.items()})
+    recorded_by = _user_or_none(actor)
+    now = timezone.now()
+    created = Evidence.objects.bulk_create([
+        Evidence(person=item.person, competency=item.competency, competency_uuid=_as_uuid(item.competency.uuid),
+                 level=item.level, source=item.source, assessed_on=item.assessed_on, valid_until=item.valid_until,
+                 recorded_by=recorded_by, recorded_at=now, note=item.note or "")
+        for item in items], batch_size=batch_size)
+    prof.refresh_current({_key(evidence) for evidence in created})
+    record_many(actor, "evidence.record", (
+        {"object_type": Evidence._meta.label_lower, "object_id": evidence.pk, "object_repr": str(evidence),
+         "after": {**snapshot(evidence, EVIDENCE_AUDIT_FIELDS), "attachments": []}} for evidence in created))
+    return created

@@ -16,13 +16,15 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from compms.accounts.access import has_role
+from compms.access import has_role, is_admin, person_of, reports_prefix, sees_everyone
+from compms.access.evidence import AssessorCover, assessable_claims_q, assessor_covers, covered_claims_q
+from compms.access.people import visible_people
 from compms.accounts.models import Role as AccessRole
 from compms.campaigns.ratings import CellRating, rate_people
 from compms.campaigns.reminders import expiring_competence
@@ -33,7 +35,6 @@ from compms.evidence.forms import ClaimForm, ExpiringForm, ReviewForm
 from compms.evidence.gaps import PersonGaps, person_gaps
 from compms.evidence.models import Claim, Evidence, Source
 from compms.frameworks.models import Competency, FrameworkVersion
-from compms.organisation.access import person_of, visible_people
 from compms.organisation.forms import add_service_errors
 from compms.organisation.models import Person, Position, Requirement
 
@@ -174,7 +175,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "me": me,
         "is_manager": has_role(request.user, AccessRole.MANAGER),
         "reviews": has_role(request.user, AccessRole.MANAGER, AccessRole.ASSESSOR),
-        "sees_all": services.sees_everything(request.user),
+        "sees_all": sees_everyone(request.user),
     })
 
 
@@ -224,29 +225,45 @@ class ReviewItem:
     form: ReviewForm
 
 
-def _review_sources(user: Any, me: Person | None, claim: Claim) -> list[str]:
-    """What the viewer may verify this claim as, decided without a query per claim."""
+def _review_sources(user: Any, me: Person | None, claim: Claim, covers: list[AssessorCover]) -> list[str]:
+    """What the viewer may verify this claim as, decided without a query per claim (the assessor's
+    covers are read once per page)."""
+    if is_admin(user):
+        return [Source.MANAGER.value] if me is None or claim.person_id != me.pk else []
     if me is None or claim.person_id == me.pk:
         return []
     sources = []
-    if has_role(user, AccessRole.MANAGER) and f"/{me.pk}/" in (claim.person.manager_path or ""):
+    if has_role(user, AccessRole.MANAGER) and (claim.person.manager_path or "").startswith(reports_prefix(me)):
         sources.append(Source.MANAGER.value)
-    if has_role(user, AccessRole.ASSESSOR):
+    if has_role(user, AccessRole.ASSESSOR) and any(
+            c.competency_uuid == claim.competency_uuid and c.context_id in (None, claim.context_id)
+            and claim.level <= c.limit for c in covers):
         sources.append(Source.ASSESSOR.value)
     return sources
 
 
 @require_GET
 def reviews(request: HttpRequest) -> HttpResponse:
+    """The claims the user may act on now: their reports' (managers), those their assessor cover reaches
+    (assessors), any but their own (administrators). HR's sight of every claim is not a review queue."""
     me = person_of(request.user)
     pending = services.claims_for(request.user).filter(status=Claim.Status.PENDING)
-    pending = pending.exclude(person=me) if me is not None else pending.none()
-    if not has_role(request.user, AccessRole.ASSESSOR):
-        # A manager acts on their reports only, even when they also see everyone (HR).
-        pending = pending.filter(person__manager_path__contains=f"/{me.pk}/") if me else pending.none()
+    covers: list[AssessorCover] = []
+    if is_admin(request.user):
+        pending = pending.exclude(person=me) if me is not None else pending
+    elif me is None:
+        pending = pending.none()
+    else:
+        actionable = Q(pk__in=[])
+        if has_role(request.user, AccessRole.MANAGER):
+            actionable |= Q(person__manager_path__startswith=reports_prefix(me))
+        if has_role(request.user, AccessRole.ASSESSOR):
+            covers = assessor_covers(me)
+            actionable |= assessable_claims_q(me, covers=covers)
+        pending = pending.exclude(person=me).filter(actionable)
     page = Paginator(pending.select_related("self_evidence").prefetch_related("self_evidence__attachments")
                      .order_by("created_at", "id"), REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
-    items = [ReviewItem(claim=c, sources=_review_sources(request.user, me, c),
+    items = [ReviewItem(claim=c, sources=_review_sources(request.user, me, c, covers),
                         form=ReviewForm(initial={"level": c.level}, prefix=f"c{c.pk}")) for c in page]
     return render(request, "evidence/reviews.html", {"page": page, "items": items})
 
@@ -254,10 +271,15 @@ def reviews(request: HttpRequest) -> HttpResponse:
 @require_POST
 def review_act(request: HttpRequest, claim_id: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.select_related("person", "competency"), pk=claim_id)
-    # An assessor sees pending claims only; one closed by someone else meanwhile still deserves the
-    # conflict message (the service raises it) rather than a bare 404.
-    if claim.status == Claim.Status.PENDING and not services.claims_for(request.user).filter(pk=claim.pk).exists():
-        raise Http404("No such claim.")
+    if not services.claims_for(request.user).filter(pk=claim.pk).exists():
+        # An assessor sees the pending claims they may verify; one of those closed by someone else
+        # meanwhile deserves the service's conflict message rather than a bare 404.
+        me = person_of(request.user)
+        was_theirs = (claim.status != Claim.Status.PENDING and me is not None
+                      and has_role(request.user, AccessRole.ASSESSOR)
+                      and Claim.objects.filter(pk=claim.pk).filter(covered_claims_q(me)).exists())
+        if not was_theirs:
+            raise Http404("No such claim.")
     form = ReviewForm(request.POST, prefix=f"c{claim.pk}")
     if not form.is_valid():
         for errors in form.errors.values():
@@ -401,7 +423,7 @@ def expiring(request: HttpRequest) -> HttpResponse:
         days = form.cleaned_data["days"]
     me = person_of(request.user)
     people = visible_people(request.user)
-    if not services.sees_everything(request.user) and me is not None:
+    if not sees_everyone(request.user) and me is not None:
         # A manager's view is their reports; their own lapses are on "My competence".
         people = people.exclude(pk=me.pk) if has_role(request.user, AccessRole.MANAGER) else people
     items = expiring_competence(people, days)

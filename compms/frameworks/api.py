@@ -18,7 +18,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from compms.accounts.access import can_edit_dictionary, has_role
+from compms.access import has_role
+from compms.access.frameworks import can_edit_dictionary
 from compms.accounts.models import Role
 from compms.frameworks import api_queries as queries
 from compms.frameworks import services
@@ -179,7 +180,7 @@ class ChangedCompetencyOut(Schema):
     fields: list[str] = Field(description="What changed: field names, 'parent' or 'indicators'")
 
 
-class ComparisonOut(Schema):
+class VersionComparisonOut(Schema):
     framework: str
     from_version: int
     to_version: int
@@ -409,7 +410,7 @@ def retire_version(request: HttpRequest, code: str, number: int) -> dict[str, An
     return version_detail(framework, number)
 
 
-@router.get("/frameworks/{code}/versions/{number}/compare/{other}", response={200: ComparisonOut, 404: ErrorOut},
+@router.get("/frameworks/{code}/versions/{number}/compare/{other}", response={200: VersionComparisonOut, 404: ErrorOut},
             summary="What changed from version `number` to version `other` (matched by uuid)")
 def compare_versions(request: HttpRequest, code: str, number: int, other: int) -> dict[str, Any]:
     require_reader(request)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from compms.access import SYSTEM
 from compms.frameworks import services
 from compms.frameworks.models import Competency, Framework, FrameworkVersion
 from compms.frameworks.services import LevelSpec
@@ -780,23 +781,23 @@ def node_count(spec: FrameworkSpec) -> int:
 
 def _build_framework(spec: FrameworkSpec) -> tuple[FrameworkVersion, dict[str, Competency]]:
     version = services.create_framework(code=spec.code, name=spec.name, description=spec.description,
-                                        actor=None, levels=spec.levels, scale_name=spec.scale_name,
+                                        actor=SYSTEM, levels=spec.levels, scale_name=spec.scale_name,
                                         publisher="Kestrel Energy (demo)")
     by_code: dict[str, Competency] = {}
     for domain_order, domain in enumerate(spec.domains, start=1):
-        domain_row = services.create_competency(version, None, code=domain.code, name=domain.name,
+        domain_row = services.create_competency(version, SYSTEM, code=domain.code, name=domain.name,
                                                 kind=domain.kind, description=domain.description,
                                                 item_type="Domain", sort_order=domain_order)
         by_code[domain.code] = domain_row
         for order, competency in enumerate(domain.competencies, start=1):
             row = services.create_competency(
-                version, None, code=competency.code, name=competency.name, kind=competency.kind,
+                version, SYSTEM, code=competency.code, name=competency.name, kind=competency.kind,
                 description=competency.description, parent=domain_row, item_type="Competency",
                 sort_order=order, esco_uri=competency.esco_uri, indicators=indicators_for(competency))
             by_code[competency.code] = row
             for element_order, element in enumerate(competency.elements, start=1):
                 by_code[element.code] = services.create_competency(
-                    version, None, code=element.code, name=element.name, kind=element.kind,
+                    version, SYSTEM, code=element.code, name=element.name, kind=element.kind,
                     description=element.description, parent=row, item_type="Element",
                     sort_order=element_order)
     return version, by_code
@@ -804,7 +805,7 @@ def _build_framework(spec: FrameworkSpec) -> tuple[FrameworkVersion, dict[str, C
 
 def _make_draft_v2(framework: Framework) -> FrameworkVersion:
     """A draft v2 of ENERGY-OPS with an addition, a change and a removal for "compare versions"."""
-    draft = services.new_version(framework, None)
+    draft = services.new_version(framework, SYSTEM)
     draft.label = "2027 draft"
     draft.notes = ("Draft: adds lone and remote working; gas testing updated for continuous personal "
                    "monitors; the control-room coordination element folded into its parent.")
@@ -814,7 +815,7 @@ def _make_draft_v2(framework: Framework) -> FrameworkVersion:
                           "plan and carry out lone or remote work safely",
                           "Plans work where help is not at hand, keeps in contact as agreed and knows how an "
                           "alarm will be answered.")
-    services.create_competency(draft, None, code=lone.code, name=lone.name, kind=lone.kind,
+    services.create_competency(draft, SYSTEM, code=lone.code, name=lone.name, kind=lone.kind,
                                description=lone.description, parent=rows["SSW"], item_type="Competency",
                                sort_order=9, indicators=indicators_for(lone))
     gas = rows["SSW.04"]
@@ -823,11 +824,11 @@ def _make_draft_v2(framework: Framework) -> FrameworkVersion:
     gas_indicators[3] = ("Carries out authorised gas tests, sets retest intervals and decides when continuous "
                          "personal monitoring replaces periodic tests.")
     services.update_competency(
-        gas, None, name="Gas testing and continuous monitoring",
+        gas, SYSTEM, name="Gas testing and continuous monitoring",
         description="Uses portable, personal and fixed detectors correctly, interprets readings and sets "
                     "retest or continuous monitoring arrangements for the job.",
         indicators=gas_indicators)
-    services.delete_competency(rows["PLT.03.2"], None)
+    services.delete_competency(rows["PLT.03.2"], SYSTEM)
     return draft
 
 
@@ -887,8 +888,8 @@ def build_dictionaries(progress: Callable[[str], None] | None = None) -> list[st
         for source, kind, target in DEMO_RELATIONS:
             if FRAMEWORK_ALIASES[source.split(":")[0]] == code:
                 target_row = Competency.objects.select_related("version").get(pk=rows[target].pk)
-                services.add_relation(rows[source], None, kind=kind, target=target_row)
-        services.publish(versions[code], None)
+                services.add_relation(rows[source], SYSTEM, kind=kind, target=target_row)
+        services.publish(versions[code], SYSTEM)
     _make_draft_v2(versions[ENERGY_OPS.code].framework)
     lines = []
     for spec in DEMO_FRAMEWORKS:

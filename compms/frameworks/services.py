@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from compms.accounts.access import can_edit_dictionary
+from compms.access.frameworks import require_dictionary_editor
 from compms.audit.services import record, snapshot
 from compms.frameworks.models import (
     Competency,
@@ -23,15 +23,15 @@ from compms.frameworks.models import (
     Scale,
     ScaleLevel,
 )
+from compms.validation import web_link_problem
 
 COMPETENCY_FIELDS = ("code", "name", "description", "kind", "item_type", "sort_order", "esco_uri",
                      "sfia_code", "external_ids", "parent_id", "scale_id")
 
 
 def check_editor(actor: Any) -> None:
-    # `actor` None means a trusted internal caller (demo builder, migrations).
-    if actor is not None and not can_edit_dictionary(actor):
-        raise PermissionDenied("Only competency managers and administrators may change a dictionary.")
+    # Trusted internal callers (demo builder, commands) pass SYSTEM; None is refused.
+    require_dictionary_editor(actor)
 
 
 def check_draft(version: FrameworkVersion) -> None:
@@ -81,7 +81,8 @@ def create_framework(*, code: str, name: str, actor: Any, description: str = "",
     framework.save()
     version = FrameworkVersion.objects.create(framework=framework, number=1,
                                               created_by=actor if _is_user(actor) else None)
-    scale = create_scale(version, code="default", name=scale_name, levels=levels, actor=None)
+    # The framework's own audit record covers its default scale.
+    scale = _new_scale(version, code="default", name=scale_name, levels=levels)
     version.default_scale = scale
     version.save(update_fields=["default_scale"])
     record(actor, "framework.create", framework, after=snapshot(framework))
@@ -96,6 +97,14 @@ def _is_user(actor: Any) -> bool:
 def create_scale(version: FrameworkVersion, *, code: str, name: str, levels: Iterable[LevelSpec],
                  actor: Any, description: str = "") -> Scale:
     check_editor(actor)
+    scale = _new_scale(version, code=code, name=name, levels=levels, description=description)
+    record(actor, "scale.create", scale,
+           after={"code": code, "levels": sorted(scale.levels.values_list("value", flat=True))})
+    return scale
+
+
+def _new_scale(version: FrameworkVersion, *, code: str, name: str, levels: Iterable[LevelSpec],
+               description: str = "") -> Scale:
     check_draft(version)
     specs = sorted(levels, key=lambda spec: spec.value)
     values = [spec.value for spec in specs]
@@ -109,8 +118,6 @@ def create_scale(version: FrameworkVersion, *, code: str, name: str, levels: Ite
     ScaleLevel.objects.bulk_create(
         ScaleLevel(scale=scale, value=spec.value, name=spec.name, descriptor=spec.descriptor) for spec in specs
     )
-    if actor is not None:
-        record(actor, "scale.create", scale, after={"code": code, "levels": values})
     return scale
 
 
@@ -237,6 +244,8 @@ def _validate_competency(version: FrameworkVersion, data: dict[str, Any], instan
     scale_id = data.get("scale_id")
     if scale_id is not None and not Scale.objects.filter(pk=scale_id, version=version).exists():
         errors["scale"] = "The scale must belong to the same framework version."
+    if data.get("esco_uri") and web_link_problem(data["esco_uri"]):
+        errors["esco_uri"] = f"ESCO URI: {web_link_problem(data['esco_uri'])}"
     if errors:
         raise ValidationError(errors)
 
@@ -270,7 +279,7 @@ def create_competency(version: FrameworkVersion, actor: Any, *, code: str, name:
     check_editor(actor)
     check_draft(version)
     data = {"code": code, "name": name, "kind": kind, "parent_id": parent.pk if parent else None,
-            "scale_id": scale.pk if scale else None}
+            "scale_id": scale.pk if scale else None, "esco_uri": esco_uri}
     _validate_competency(version, data, None)
     if sort_order is None:
         sort_order = (Competency.objects.filter(version=version, parent=parent).aggregate(m=Max("sort_order"))["m"]

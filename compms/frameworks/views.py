@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from compms.accounts.access import can_edit_dictionary
+from compms.access.frameworks import can_edit_dictionary
 from compms.frameworks import queries, services
 from compms.frameworks.forms import CompetencyForm, FrameworkForm, RelationForm, show_service_errors
 from compms.frameworks.models import Competency, Framework, FrameworkVersion, Relation

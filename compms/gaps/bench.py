@@ -31,6 +31,7 @@ from typing import Any
 
 from django.db import connection
 
+from compms.access import SYSTEM
 from compms.evidence import proficiency as prof
 from compms.evidence.models import CurrentProficiency, Evidence
 from compms.gaps import loader, reports
@@ -188,8 +189,9 @@ started = time.perf_counter()
 import django
 django.setup()
 setup = time.perf_counter() - started
+from compms.access import SYSTEM
 from compms.gaps import reports
-report = reports.gap_report(None, reports.ReportParams())
+report = reports.gap_report(SYSTEM, reports.ReportParams())
 print(json.dumps({"setup": setup, "total": time.perf_counter() - started, "requirements": report.requirements}))
 """
 
@@ -219,16 +221,16 @@ def run(employees: int, seed: int, repeat: int, out: Callable[[str], None],
     loader.clear_cache()
     previous = os.environ.get("COMPMS_GAPS_DISK_CACHE")
     os.environ["COMPMS_GAPS_DISK_CACHE"] = "0"
-    seconds, _, cpu = timed(lambda: reports.gap_report(None, ReportParams()))
+    seconds, _, cpu = timed(lambda: reports.gap_report(SYSTEM, ReportParams()))
     if previous is None:
         os.environ.pop("COMPMS_GAPS_DISK_CACHE")
     else:
         os.environ["COMPMS_GAPS_DISK_CACHE"] = previous
     report(Line("organisation gaps, cold (database)", seconds, ours_cpu=cpu, note="no cache in memory or on disk"))
     loader.clear_cache()
-    reports.gap_report(None, ReportParams())  # writes the disk cache, which was off above
+    reports.gap_report(SYSTEM, ReportParams())  # writes the disk cache, which was off above
     loader.clear_cache()
-    seconds, _, cpu = timed(lambda: reports.gap_report(None, ReportParams()))
+    seconds, _, cpu = timed(lambda: reports.gap_report(SYSTEM, ReportParams()))
     report(Line("organisation gaps, cold (disk)", seconds, ours_cpu=cpu, note="in-memory cache dropped"))
     fresh = _fresh_process()
     report(Line("organisation gaps, fresh process", fresh.get("wall"), ours_cpu=fresh.get("cpu"),
@@ -236,7 +238,7 @@ def run(employees: int, seed: int, repeat: int, out: Callable[[str], None],
                       else "the child process failed")))
 
     # -- organisation, warm, against SQL
-    ours_seconds, gap_report, cpu = timed(lambda: reports.gap_report(None, ReportParams()), repeat)
+    ours_seconds, gap_report, cpu = timed(lambda: reports.gap_report(SYSTEM, ReportParams()), repeat)
     sql_seconds, sql_answer, _ = timed(lambda: sql_competency_gaps("1 = 1", []), repeat)
     report(Line("organisation gaps, warm", ours_seconds, sql_seconds, ours_competency_gaps(gap_report) == sql_answer,
                 f"{gap_report.requirements} requirements", ours_cpu=cpu))
@@ -247,7 +249,7 @@ def run(employees: int, seed: int, repeat: int, out: Callable[[str], None],
     unit = max(children, key=lambda u: Person.objects.filter(unit__path__startswith=u.path).count(), default=root)
     if unit is not None:
         ours_seconds, unit_report, cpu = timed(
-            lambda: reports.gap_report(None, ReportParams(unit=unit.external_id)), repeat)
+            lambda: reports.gap_report(SYSTEM, ReportParams(unit=unit.external_id)), repeat)
         sql_seconds, sql_answer, _ = timed(lambda: sql_competency_gaps("u.path LIKE %s", [unit.path + "%"]), repeat)
         report(Line("unit gaps, warm", ours_seconds, sql_seconds, ours_competency_gaps(unit_report) == sql_answer,
                     f"{unit.external_id}: {unit_report.people} people", ours_cpu=cpu))
@@ -279,7 +281,7 @@ def run(employees: int, seed: int, repeat: int, out: Callable[[str], None],
 
         role = Role.objects.get(pk=role_id)
         ours_seconds, (_snapshot, _scope, best), cpu = timed(
-            lambda: reports.best_fit(None, role.external_id, ReportParams(), top=10), repeat)
+            lambda: reports.best_fit(SYSTEM, role.external_id, ReportParams(), top=10), repeat)
         sql_seconds, sql_top, _ = timed(lambda: sql_best_fit(role_id, 10), repeat)
         ours_fits = [round(c.fit, 9) for c in best.candidates]
         report(Line("best fit (top 10 of everyone)", ours_seconds, sql_seconds,
@@ -299,7 +301,7 @@ def _import_generated_evidence(seed: int) -> Line:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench-evidence.csv"
         written = write_demo_evidence(path, prof.today(), seed=seed)
-        seconds, outcome, cpu = timed(lambda: import_evidence_file(path, None))
+        seconds, outcome, cpu = timed(lambda: import_evidence_file(path, SYSTEM))
     return Line("evidence import", seconds, ours_cpu=cpu,
                 note=f"`compms import evidence` of {written} generated rows for {outcome.people} people")
 

@@ -16,7 +16,6 @@ GET /api/v1/gaps/org and /api/v1/gaps/units/{unit_id}.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -26,9 +25,11 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.management.base import CommandError
 
+from compms.access import SYSTEM
 from compms.gaps import reports
 from compms.gaps.analysis import BestFit, GapReport
 from compms.gaps.loader import Snapshot
+from compms.interop.base import SafeCsvWriter
 
 FORMATS = ("table", "json", "csv")
 UNIT_TABLE_DEPTH = 2  # the table format lists units this far below the scope; json and csv list all
@@ -66,7 +67,7 @@ def report_json(report: GapReport) -> str:
 def report_csv(report: GapReport) -> str:
     """One long table: a row per competency, then a row per unit (subtree totals)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeCsvWriter(buffer)
     writer.writerow(REPORT_CSV_COLUMNS)
     scope, as_of = report.scope_unit or "organisation", report.as_of.isoformat()
     for c in report.competencies:
@@ -117,7 +118,7 @@ def unit_or_org_report(unit_id: str | None, as_of: dt.date | None, output_format
     if output_format not in REPORT_RENDERERS:
         raise CommandError(f"--format: use one of {', '.join(FORMATS)}")
     try:
-        report = reports.gap_report(None, reports.ReportParams(unit=unit_id, as_of=as_of))
+        report = reports.gap_report(SYSTEM, reports.ReportParams(unit=unit_id, as_of=as_of))
     except (ValidationError, ObjectDoesNotExist) as exc:
         raise _command_error(exc) from None
     return REPORT_RENDERERS[output_format](report)
@@ -155,7 +156,7 @@ def fit_json(snapshot: Snapshot, result: BestFit) -> str:
 def fit_csv(snapshot: Snapshot, result: BestFit) -> str:
     """A row per gap of each ranked person (a person with no gap gets one row with empty gap cells)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeCsvWriter(buffer)
     writer.writerow(FIT_CSV_COLUMNS)
     role, as_of = snapshot.role_external_id[result.role], result.as_of.isoformat()
     for rank, c in enumerate(result.candidates, start=1):
@@ -195,7 +196,7 @@ def best_fit_report(role_id: str, top: int, as_of: dt.date | None, output_format
     if output_format not in FIT_RENDERERS:
         raise CommandError(f"--format: use one of {', '.join(FORMATS)}")
     try:
-        snapshot, _scope, result = reports.best_fit(None, role_id, reports.ReportParams(unit=unit_id, as_of=as_of),
+        snapshot, _scope, result = reports.best_fit(SYSTEM, role_id, reports.ReportParams(unit=unit_id, as_of=as_of),
                                             top=top, exclude_holders=exclude_holders)
     except (ValidationError, ObjectDoesNotExist) as exc:
         raise _command_error(exc) from None

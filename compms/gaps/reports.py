@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
-from compms.accounts.access import has_role
-from compms.accounts.models import Role as AccessRole
+from compms.access import person_of, require_actor, sees_everyone
+from compms.access.people import can_see_person, visible_people
+from compms.access.reports import can_view_reports, require_report_viewer  # noqa: F401 (the gap pages ask here)
 from compms.core.fit import Requirement as FitRequirement
 from compms.core.fit import role_fit
 from compms.evidence import proficiency as prof
@@ -33,7 +34,6 @@ from compms.evidence.gaps import RequirementLine, RoleGaps
 from compms.gaps import analysis
 from compms.gaps.analysis import CRITICALITIES, Filters, Scope
 from compms.gaps.loader import Snapshot, load_snapshot
-from compms.organisation.access import can_see_person, person_of, visible_people
 from compms.organisation.models import Person, Requirement, Role
 
 
@@ -50,22 +50,10 @@ class ReportParams:
 
 # ---------------------------------------------------------------- access
 
-def can_view_reports(user: Any) -> bool:
-    """Who may open organisation, unit and team gap reports."""
-    return has_role(user, AccessRole.HR, AccessRole.MANAGER)
-
-
-def require_report_viewer(actor: Any) -> None:
-    if actor is not None and not can_view_reports(actor):
-        raise PermissionDenied("Gap reports are for HR and managers; you can compare yourself with a role.")
-
-
-def sees_everyone(actor: Any) -> bool:
-    return actor is None or has_role(actor, AccessRole.HR)
-
-
 def visible_indices(snapshot: Snapshot, actor: Any) -> np.ndarray | None:
-    """Person indices the actor may see, or None for everyone."""
+    """Person indices the actor may see, or None for everyone. A missing actor is refused rather than
+    shown an empty organisation, so a forgotten argument is noticed."""
+    require_actor(actor)
     if sees_everyone(actor):
         return None
     pks = list(visible_people(actor).values_list("pk", flat=True))
@@ -185,7 +173,7 @@ def person_against_role(actor: Any, person: Person, role: Role, as_of: dt.date |
 
     Works from one person's evidence (`proficiency_as_of`), not the organisation arrays, so it is as
     quick as `compms gaps --person`; the answer has the same shape as one role of that report."""
-    if actor is not None and not can_see_person(actor, person):
+    if not can_see_person(actor, person):
         raise Person.DoesNotExist("No such person.")
     as_of = as_of or prof.today()
     lines = list(Requirement.objects.filter(role=role).select_related("competency__version__framework", "context")
@@ -223,12 +211,12 @@ def comparable_person(actor: Any, employee_id: str | None) -> Person:
 
     Someone who may not see the person gets the same answer as for an unknown id."""
     if not employee_id:
-        me = person_of(actor) if actor is not None else None
+        me = person_of(actor)
         if me is None:
             raise ValidationError({"person": "Name a person by employee id."})
         return me
     person = Person.objects.filter(employee_id=employee_id).select_related("unit").first()
-    if person is None or (actor is not None and not can_see_person(actor, person)):
+    if person is None or not can_see_person(actor, person):
         raise Person.DoesNotExist(f"No person with employee id {employee_id!r}.")
     return person
 

@@ -16,7 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from compms.accounts.access import can_edit_dictionary, has_role
+from compms.access import has_role
+from compms.access.frameworks import can_edit_dictionary
 from compms.accounts.models import Role
 from compms.interop.base import TABLE_CONTENT_TYPES, ImportFailed, ImportResult, RowError
 from compms.interop.case import CASE_CONTENT_TYPE, export_case, import_case
@@ -41,7 +42,7 @@ class ErrorOut(Schema):
     detail: Any
 
 
-class ImportOut(Schema):
+class FrameworkImportOut(Schema):
     framework: str
     summary: list[str]
     counts: dict[str, int]
@@ -67,7 +68,7 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
-@router.post("/frameworks/import/case", response={200: ImportOut, 400: ImportFailedOut, 403: ErrorOut},
+@router.post("/frameworks/import/case", response={200: FrameworkImportOut, 400: ImportFailedOut, 403: ErrorOut},
              summary="Import a CASE package")
 def import_case_package(request: HttpRequest, file: Annotated[UploadedFile | None, File()] = None,
                         publish: bool = False,
@@ -98,7 +99,7 @@ def save_upload(upload: UploadedFile | Any, directory: str) -> Path:
     return path
 
 
-@router.post("/frameworks/import/table", response={200: ImportOut, 400: ImportFailedOut, 403: ErrorOut},
+@router.post("/frameworks/import/table", response={200: FrameworkImportOut, 400: ImportFailedOut, 403: ErrorOut},
              summary="Import a competency dictionary spreadsheet")
 def import_table_file(request: HttpRequest, file: Annotated[UploadedFile, File()], framework: str = "",
                       layout: Literal["compms", "opensalt"] = "compms", publish: bool = False,

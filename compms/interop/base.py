@@ -145,42 +145,71 @@ def read_table(path: Path | str, required: tuple[str, ...], optional: tuple[str,
         values = {name: (raw[i].strip() if i < len(raw) and raw[i] is not None else "")
                   for i, name in enumerate(names) if name}
         rows.append(TableRow(number, values))
+    if not rows:
+        raise ImportFailed([RowError(None, "", NOTHING_TO_IMPORT)])
     return rows
+
+
+NOTHING_TO_IMPORT = "nothing was imported: the file has a header but no rows"
 
 
 def stream_table(path: Path | str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The raw header and a lazy iterator of (line number, cells) for a CSV or .xlsx file, for
-    importers too large to hold every row (they check columns themselves)."""
+    importers too large to hold every row (they check columns themselves). The iterator raises
+    ImportFailed at its end if the file held no row with a value."""
     path = Path(path)
-    return _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
+    header, raw_rows = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
+
+    def rows_or_refusal() -> Iterator[tuple[int, list[str]]]:
+        seen_values = False
+        for number, raw in raw_rows:
+            seen_values = seen_values or any((cell or "").strip() for cell in raw)
+            yield number, raw
+        if not seen_values:
+            raise ImportFailed([RowError(None, "", NOTHING_TO_IMPORT)])
+
+    return header, rows_or_refusal()
 
 
 def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFailed([RowError(None, "", f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")])
+        problem = f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise ImportFailed([RowError(None, "", problem)]) from None
     except OSError as exc:
-        raise ImportFailed([RowError(None, "", f"cannot read the file: {exc.strerror}")])
+        raise ImportFailed([RowError(None, "", f"cannot read the file: {exc.strerror}")]) from None
     if not text.strip():
         raise ImportFailed([RowError(None, "", "the file is empty")])
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     csv.field_size_limit(10 * 1024 * 1024)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote left open would otherwise swallow the following rows into one cell, silently.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise ImportFailed([RowError(1, "", f"cannot read the header: {exc}")])
+        raise ImportFailed([RowError(1, "", f"cannot read the header: {_csv_problem(exc)}")]) from None
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        try:
-            for raw in reader:
-                yield reader.line_num, raw
-        except csv.Error as exc:
-            raise ImportFailed([RowError(reader.line_num, "", f"malformed CSV: {exc}")])
+        while True:
+            first_line = reader.line_num + 1
+            try:
+                raw = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ImportFailed([RowError(first_line, "", f"malformed CSV: {_csv_problem(exc)}")]) from None
+            yield first_line, [restore_text(cell) for cell in raw]
 
     return header, rows()
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "unexpected end of data" in str(exc) or "expected after" in str(exc):
+        return ("a quoted cell starting on this row is not closed properly, so it runs into the rows after it; "
+                "close the quote (write a quote inside a quoted cell as two quotes)")
+    return str(exc)
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -199,7 +228,7 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         for number, raw in enumerate(iterator, start=2):
-            yield number, [_cell_text(c) for c in raw]
+            yield number, [restore_text(_cell_text(c)) for c in raw]
         workbook.close()
 
     return header, rows()
@@ -219,23 +248,111 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+# ---------------------------------------------------------------- spreadsheet-safe cells
+
+# A spreadsheet reads a cell that begins with one of these as a formula (or, for tab and carriage
+# return, as a shifted cell that can then start one): "=HYPERLINK(...)" in a name must stay text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_MARK = "'"
+
+
+def neutralise_text(text: str) -> str:
+    """`text` made inert in a spreadsheet: a leading formula character gets a single quote before it
+    (the quote every spreadsheet takes as "this is text"). Only text is touched, never numbers."""
+    return TEXT_MARK + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def restore_text(text: str) -> str:
+    """The inverse of neutralise_text on import, so that export followed by import is a round trip."""
+    if text.startswith(TEXT_MARK) and text[1:].startswith(FORMULA_TRIGGERS):
+        return text[1:]
+    return text
+
+
+def spreadsheet_cell(value: Any, fmt: str) -> tuple[Any, bool]:
+    """One value as it may be written to a CSV or .xlsx cell, and whether characters were removed.
+
+    Text is neutralised; .xlsx cannot hold most C0 control characters, so they are stripped there
+    (a CSV keeps them). Numbers stay numbers, except infinities and NaN, which .xlsx cannot store."""
+    import decimal
+    import math
+
+    if value is None:
+        return "", False
+    if isinstance(value, bool):
+        return value, False
+    if isinstance(value, (float, decimal.Decimal)) and not math.isfinite(value):
+        return str(value), False
+    if not isinstance(value, str):
+        if isinstance(value, (int, float, decimal.Decimal)) or hasattr(value, "isoformat"):
+            return value, False
+        value = str(value)
+    stripped = False
+    if fmt == "xlsx":
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        cleaned = ILLEGAL_CHARACTERS_RE.sub("", value)
+        stripped, value = cleaned != value, cleaned
+    value = neutralise_text(value)
+    if fmt == "csv" and "\r" in value:
+        # Python's CSV writer does not quote a field for a bare carriage return, which readers take as
+        # the end of the row; as a newline the field is quoted and stays one cell.
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return value, stripped
+
+
+class SafeCsvWriter:
+    """csv.writer whose every text cell goes through spreadsheet_cell, for CSV written outside write_table."""
+
+    def __init__(self, buffer: io.StringIO) -> None:
+        self._writer = csv.writer(buffer, lineterminator="\n")
+
+    def writerow(self, row: list[Any]) -> None:
+        self._writer.writerow([spreadsheet_cell(v, "csv")[0] for v in row])
+
+    def writerows(self, rows: Any) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
 def write_table(columns: list[str], rows: list[list[Any]], fmt: str = "csv") -> bytes:
-    """Rows to CSV (UTF-8) or .xlsx bytes, with the header first."""
+    """Rows to CSV (UTF-8) or .xlsx bytes, with the header first. Every cell goes through
+    spreadsheet_cell, so no export can carry a live formula (docs/import-formats.md, "Exports")."""
     if fmt == "xlsx":
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("data")
-        sheet.append(columns)
+        cells_stripped = 0
+
+        def xlsx_row(values: list[Any]) -> list[Any]:
+            nonlocal cells_stripped
+            out = []
+            for raw in values:
+                value, stripped = spreadsheet_cell(raw, "xlsx")
+                cells_stripped += stripped
+                if isinstance(value, str):
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.data_type = "s"  # text, even if a future change lets a formula character through
+                    out.append(cell)
+                else:
+                    out.append(value)
+            return out
+
+        sheet.append(xlsx_row(columns))
         for row in rows:
-            sheet.append(["" if v is None else v for v in row])
+            sheet.append(xlsx_row(row))
+        if cells_stripped:
+            notes = workbook.create_sheet("Notes")
+            notes.append([f"{cells_stripped} cell(s) had control characters removed: .xlsx cannot hold them."])
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeCsvWriter(buffer)
     writer.writerow(columns)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 

@@ -44,6 +44,7 @@ from compms.interop.services import (
     check_plan,
     import_dictionary,
 )
+from compms.validation import web_link_problem
 
 CASE_CONTENT_TYPE = "application/json"
 EXTENSION_KEY = "compms"  # our own fields inside CASE `extensions` objects
@@ -294,7 +295,10 @@ def build_plan(package: dict[str, Any], *, framework_code: str = "", rename_dupl
     stats = PackageStats()
     items: dict[str, PlannedCompetency] = {}
     codes: dict[str, str] = {}  # humanCodingScheme -> first item identifier
-    for index, raw in enumerate(_list(package, "CFItems", errors)):
+    raw_items = _list(package, "CFItems", errors)
+    if not raw_items and "CFItems" not in {e.field for e in errors}:
+        errors.append(RowError(None, "CFItems", "nothing was imported: the package has no CFItems"))
+    for index, raw in enumerate(raw_items):
         label = f"CFItems[{index}]"
         if not isinstance(raw, dict):
             errors.append(RowError(None, "", "an item must be an object", label))
@@ -339,12 +343,15 @@ def build_plan(package: dict[str, Any], *, framework_code: str = "", rename_dupl
             if not kept["extensions"]:
                 del kept["extensions"]
         ours = ours if isinstance(ours, dict) else {}
+        esco_uri = _text(ours.get("escoUri")) or ""
+        if esco_uri and web_link_problem(esco_uri):
+            errors.append(at.error("extensions", f"escoUri: {web_link_problem(esco_uri)}"))
         kind = ours.get("kind") if ours.get("kind") in Competency.Kind.values else kind_from_item_type(item_type)
         name = shorten((abbreviated or full).strip()) or key  # a missing statement is reported above
         items[key] = PlannedCompetency(
             key=key, uuid=identifier, code=code, name=name, where=at,
             description=full if full.strip() != name else "", kind=kind, item_type=item_type,
-            esco_uri=_text(ours.get("escoUri")) or "", sfia_code=_text(ours.get("sfiaCode")) or "",
+            esco_uri=esco_uri, sfia_code=_text(ours.get("sfiaCode")) or "",
             external_ids=ours.get("externalIds") if isinstance(ours.get("externalIds"), dict) else {},
             extra={"case": kept},
         )

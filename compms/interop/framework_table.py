@@ -30,6 +30,7 @@ from compms.interop.services import (
     check_plan,
     import_dictionary,
 )
+from compms.validation import web_link_problem
 
 MAX_INDICATOR_COLUMNS = 100
 COLUMNS = ["framework_code", "framework_name", "code", "parent_code", "name", "kind", "description", "item_type",
@@ -91,7 +92,7 @@ def build_table_plan(rows: list[TableRow], *, framework_code: str = "") -> Dicti
             except ValueError:
                 errors.append(at.error("sort_order", f"{row.get('sort_order')!r} is not a whole number"))
         esco_uri = row.get("esco_uri")
-        if esco_uri and not esco_uri.startswith(("http://", "https://")):
+        if esco_uri and web_link_problem(esco_uri):
             errors.append(at.error("esco_uri", "must be an http(s) URI, e.g. http://data.europa.eu/esco/skill/…"))
         if len(row.get("sfia_code")) > SFIA_MAX:
             errors.append(at.error("sfia_code", f"longer than {SFIA_MAX} characters"))

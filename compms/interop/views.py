@@ -12,7 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from compms.accounts.access import can_edit_dictionary, has_role
+from compms.access import has_role
+from compms.access.frameworks import can_edit_dictionary
 from compms.accounts.models import Role
 from compms.frameworks.models import Framework, FrameworkVersion
 from compms.interop.api import save_upload

@@ -1,7 +1,7 @@
 """Logbook writers. A confirmed entry becomes `experience` evidence: for a chart task, one record per
 competency the task names (TaskCompetency) at its level; for free text, the competency and level the
 person named. The supervisor is checked here; the evidence itself is then written by
-`record_evidence` as a trusted call, because the evidence rules let only HR record `experience`."""
+`record_evidence` as a trusted call (SYSTEM), because the evidence rules let only HR record `experience`."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from compms.access import SYSTEM
+from compms.access.logbook import logbook_owner, may_review_entry
 from compms.audit.services import record, snapshot
 from compms.evidence import proficiency as prof
 from compms.evidence import services as evidence_services
 from compms.evidence.models import Source
 from compms.frameworks.models import Competency
 from compms.logbook.models import Entry
-from compms.organisation.access import person_of
 from compms.organisation.models import Person, Position, Task, TaskCompetency
 
 
@@ -33,7 +34,7 @@ def tasks_of(person: Person) -> list[Task]:
 def log_entry(actor: Any, *, performed_on: dt.date, hours: Decimal, supervisor: Person, task: Task | None = None,
               description: str = "", competency: Competency | None = None, level: int | None = None,
               person: Person | None = None) -> Entry:
-    me = person_of(actor) if actor is not None else person
+    me = logbook_owner(actor, person)
     if me is None:
         raise PermissionDenied("Only people with an employee record keep a logbook.")
     errors: dict[str, str] = {}
@@ -65,10 +66,8 @@ def _claim_review(entry: Entry, actor: Any) -> None:
     # The same conditional update as claims: of two clicks, the second finds nothing pending.
     if entry.status != Entry.Status.PENDING:
         raise evidence_services.Conflict(f"This entry was already {entry.status}; nothing was changed.")
-    if actor is not None:
-        me = person_of(actor)
-        if me is None or me.pk != entry.supervisor_id:
-            raise PermissionDenied("Only the supervisor named on the entry may confirm or reject it.")
+    if not may_review_entry(actor, entry):
+        raise PermissionDenied("Only the supervisor named on the entry may confirm or reject it.")
 
 
 @transaction.atomic
@@ -86,9 +85,9 @@ def confirm_entry(entry: Entry, actor: Any, *, comment: str = "") -> Entry:
         raise evidence_services.Conflict("Someone else reviewed this entry at the same time; nothing was changed.")
     what = entry.task.title if entry.task_id else entry.description
     created = [evidence_services.record_evidence(
-        None, person=entry.person, competency=competency, level=level, source=Source.EXPERIENCE,
+        SYSTEM, person=entry.person, competency=competency, level=level, source=Source.EXPERIENCE,
         assessed_on=entry.performed_on,
-        note=f"Logbook: {what} ({entry.hours} h), confirmed by {actor.get_username() if actor else 'system'}")
+        note=f"Logbook: {what} ({entry.hours} h), confirmed by {getattr(actor, 'get_username', lambda: 'system')()}")
         for competency, level in needs if competency is not None]
     entry.evidence.add(*created)
     record(actor, "logbook.confirm", entry, after={"evidence": [e.pk for e in created], "comment": comment})

@@ -11,11 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from compms.access import person_of
+from compms.access.logbook import restrict_entries
 from compms.evidence import services as evidence_services
 from compms.frameworks.models import Competency, FrameworkVersion
 from compms.logbook import services
 from compms.logbook.models import Entry
-from compms.organisation.access import person_of
 from compms.organisation.forms import add_service_errors
 from compms.organisation.models import Person
 
@@ -70,7 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def review(request: HttpRequest, entry_id: int) -> HttpResponse:
-    entry = get_object_or_404(Entry, pk=entry_id)
+    entry = get_object_or_404(restrict_entries(Entry.objects.all(), request.user), pk=entry_id)
     comment = (request.POST.get("comment") or "").strip()
     try:
         if request.POST.get("action") == "confirm":

@@ -12,22 +12,24 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
+from compms.access import reports_prefix
+from compms.access.people import require_organisation_reader, visible_people
+from compms.accounts import services as account_services
 from compms.accounts.models import User
 from compms.frameworks.models import Competency
 from compms.interop.base import ImportFailed
 from compms.organisation import queries, services
-from compms.organisation.access import require_organisation_reader, visible_people
 from compms.organisation.imports import EXPORT_FUNCTIONS, IMPORT_FUNCTIONS
 from compms.organisation.models import (
     Context,
@@ -186,6 +188,7 @@ class MoveOut(Schema):
 class PersonDetailOut(PersonBase):
     roles: list[RoleRef]
     username: str
+    login_active: bool | None = Field(None, description="Whether the linked log-in may sign in; null: no log-in")
     direct_reports: int
     all_reports: int
     positions: list[HeldPositionOut]
@@ -210,7 +213,7 @@ class PersonPatch(Schema):
     user_id: int | None = Field(None, description="null unlinks the log-in; leave out to keep it")
 
 
-class MoveIn(Schema):
+class PersonMoveIn(Schema):
     effective_on: dt.date
     unit_id: int | None = None
     manager_id: int | None = Field(None, description="null: no manager; leave out to keep the manager")
@@ -218,6 +221,14 @@ class MoveIn(Schema):
 
 class LeaveIn(Schema):
     left_on: dt.date
+    successor_id: int | None = Field(None, description="Who takes over the leaver's direct reports; leave out "
+                                                        "to give them to the leaver's own manager")
+
+
+class ReturnIn(Schema):
+    start_date: dt.date
+    unit_id: int | None = Field(None, description="Leave out to return to the unit they left")
+    manager_id: int | None = Field(None, description="null: no manager; leave out to keep the manager")
 
 
 class PositionOut(Schema):
@@ -313,28 +324,33 @@ class RolePatch(Schema):
     purpose: str | None = None
 
 
+# Positions and ratings are stored in positive integer columns (a CHECK >= 0; int4 on PostgreSQL).
+SortOrder = Annotated[int, Field(ge=0, le=2**31 - 1, description="Position, 0 first")]
+Importance = Annotated[int, Field(ge=1, le=5, description="1 (low) to 5 (critical)")]
+
+
 class DutyIn(Schema):
     title: str
-    sort_order: int | None = None
+    sort_order: SortOrder | None = None
 
 
 class DutyPatch(Schema):
     title: str | None = None
-    sort_order: int | None = None
+    sort_order: SortOrder | None = None
 
 
 class TaskIn(Schema):
     title: str
     frequency: str = ""
-    importance: int | None = None
-    sort_order: int | None = None
+    importance: Importance | None = None
+    sort_order: SortOrder | None = None
 
 
 class TaskPatch(Schema):
     title: str | None = None
     frequency: str | None = None
-    importance: int | None = None
-    sort_order: int | None = None
+    importance: Importance | None = None
+    sort_order: SortOrder | None = None
     duty_id: int | None = None
 
 
@@ -383,7 +399,7 @@ class DerivationOut(Schema):
     requirements: list[RequirementOut]
 
 
-class ImportOut(Schema):
+class OrganisationImportOut(Schema):
     format: str
     summary: list[str]
     counts: dict[str, int]
@@ -475,8 +491,19 @@ def list_people(request: HttpRequest, q: str = "", unit: int | None = None, subu
     active = PEOPLE_STATUSES[status]
     return queries.people_for(
         request.user, q=q.strip(), unit=_optional(Unit, unit), subunits=subunits,
-        manager=Person(pk=manager) if manager is not None else None, direct_only=direct,
+        manager=_manager_for_filter(manager), direct_only=direct,
         role=_optional(Role, role), active=active)
+
+
+def _manager_for_filter(manager_id: int | None) -> Person | None:
+    """The manager whose reports a list asks for, with their own path (the prefix filter needs it); an
+    unknown id (or one no database integer can hold) is a stand-in that matches nobody."""
+    if manager_id is None:
+        return None
+    found = None
+    if -2**63 <= manager_id < 2**63:
+        found = Person.objects.only("pk", "manager_path").filter(pk=manager_id).first()
+    return found or Person(pk=manager_id)
 
 
 @router.get("/people/{person_id}", response=PersonDetailOut)
@@ -484,11 +511,12 @@ def get_person(request: HttpRequest, person_id: int) -> dict[str, Any]:
     require_organisation_reader(request.user)
     person = _visible_person(request, person_id)
     positions = list(queries.positions_of(person))
-    reports = visible_people(request.user).filter(manager_path__contains=f"/{person.pk}/", active=True)
+    reports = visible_people(request.user).filter(manager_path__startswith=reports_prefix(person), active=True)
     return {
         "id": person.pk, "employee_id": person.employee_id, "name": person.name, "email": person.email,
         "unit": person.unit, "manager": person.manager, "start_date": person.start_date, "active": person.active,
         "left_on": person.left_on, "username": person.user.get_username() if person.user_id else "",
+        "login_active": person.user.is_active if person.user_id else None,
         "roles": sorted({p.role_id: p.role for p in positions}.values(), key=lambda r: r.name),
         "direct_reports": reports.filter(manager=person).count(), "all_reports": reports.count(),
         "positions": positions, "history": list(queries.person_history(person)),
@@ -518,7 +546,7 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) ->
 
 @router.post("/people/{person_id}/move", response=PersonDetailOut,
              summary="Move a person to another unit and/or manager, kept as history (HR)")
-def move_person(request: HttpRequest, person_id: int, payload: MoveIn) -> dict[str, Any]:
+def move_person(request: HttpRequest, person_id: int, payload: PersonMoveIn) -> dict[str, Any]:
     person = _visible_person(request, person_id)
     changes: dict[str, Any] = {"unit": _optional(Unit, payload.unit_id)}
     if "manager_id" in payload.model_fields_set:
@@ -527,9 +555,31 @@ def move_person(request: HttpRequest, person_id: int, payload: MoveIn) -> dict[s
     return get_person(request, person_id)
 
 
-@router.post("/people/{person_id}/leave", response=PersonDetailOut, summary="Record that a person left (HR)")
+@router.post("/people/{person_id}/leave", response=PersonDetailOut,
+             summary="Record that a person left: their log-in, sessions and tokens end, their team moves (HR)")
 def mark_left(request: HttpRequest, person_id: int, payload: LeaveIn) -> dict[str, Any]:
-    services.mark_left(_visible_person(request, person_id), request.user, left_on=payload.left_on)
+    person = _visible_person(request, person_id)
+    successor = _visible_person(request, payload.successor_id) if payload.successor_id is not None else None
+    services.mark_left(person, request.user, left_on=payload.left_on, successor=successor)
+    return get_person(request, person_id)
+
+
+@router.post("/people/{person_id}/return", response=PersonDetailOut,
+             summary="Record that a leaver is back; their log-in stays off until restore-access (HR)")
+def record_return(request: HttpRequest, person_id: int, payload: ReturnIn) -> dict[str, Any]:
+    person = _visible_person(request, person_id)
+    changes: dict[str, Any] = {"unit": _optional(Unit, payload.unit_id)}
+    if "manager_id" in payload.model_fields_set:
+        changes["manager"] = (_visible_person(request, payload.manager_id)
+                              if payload.manager_id is not None else None)
+    services.record_return(person, request.user, start_date=payload.start_date, **changes)
+    return get_person(request, person_id)
+
+
+@router.post("/people/{person_id}/restore-access", response=PersonDetailOut,
+             summary="Give a returned person's log-in back, deliberately (HR)")
+def restore_access(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    account_services.restore_access(_visible_person(request, person_id), request.user)
     return get_person(request, person_id)
 
 
@@ -754,7 +804,7 @@ def _import(request: HttpRequest, name: str, upload: UploadedFile, options: dict
     return Status(200, {"format": name, "summary": result.summary, "counts": result.counts})
 
 
-IMPORT_RESPONSES = {200: ImportOut, 400: ErrorOut}
+IMPORT_RESPONSES = {200: OrganisationImportOut, 400: ErrorOut}
 
 
 # One literal path per format (rather than /import/{format}) so formats of other apps stay free to

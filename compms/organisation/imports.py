@@ -25,7 +25,14 @@ from django.core.validators import validate_email, validate_slug
 from django.db import transaction
 from django.utils import timezone
 
+from compms.access.people import (
+    require_organisation_editor,
+    require_organisation_reader,
+    require_role_editor,
+    visible_people,
+)
 from compms.accounts.models import User
+from compms.accounts.services import end_access
 from compms.audit.services import record_many
 from compms.frameworks.models import Competency, Framework, FrameworkVersion
 from compms.interop.base import (
@@ -38,12 +45,6 @@ from compms.interop.base import (
     TableRow,
     read_table,
     write_table,
-)
-from compms.organisation.access import (
-    require_organisation_editor,
-    require_organisation_reader,
-    require_role_editor,
-    visible_people,
 )
 from compms.organisation.models import (
     Context,
@@ -178,9 +179,8 @@ def _table_export(name: str, columns: list[str], rows: list[list[Any]], table_fo
 
 
 def _check_reader(actor: Any) -> None:
-    # actor None: a trusted caller (the command line) exports everything.
-    if actor is not None:
-        require_organisation_reader(actor)
+    # The command line passes SYSTEM and exports everything; None is refused like anyone without a role.
+    require_organisation_reader(actor)
 
 
 def _audit(actor: Any, action: str, entries: list[dict[str, Any]]) -> None:
@@ -347,7 +347,7 @@ def import_units(path: Path | str, actor: Any, options: Mapping[str, Any] | None
                     len(wanted) - len(new_units) - len(updated_entries))
 
 
-def export_units(actor: Any = None, table_format: str = "csv") -> tuple[bytes, str, str]:
+def export_units(actor: Any, table_format: str = "csv") -> tuple[bytes, str, str]:
     """Parents before their children, so the file imports in one pass."""
     _check_reader(actor)
     external_of = dict(Unit.objects.values_list("pk", "external_id"))
@@ -403,7 +403,7 @@ def import_roles(path: Path | str, actor: Any, options: Mapping[str, Any] | None
     return _summary("roles", len(created), len(updated), len(rows) - len(created) - len(updated))
 
 
-def export_roles(actor: Any = None, table_format: str = "csv") -> tuple[bytes, str, str]:
+def export_roles(actor: Any, table_format: str = "csv") -> tuple[bytes, str, str]:
     _check_reader(actor)
     roles = Role.objects.order_by("external_id").values_list("external_id", *ROLE_COLUMNS[1:])
     rows = [list(values) for values in roles]
@@ -521,6 +521,9 @@ def import_people(path: Path | str, actor: Any, options: Mapping[str, Any] | Non
             manager_id=manager_id or None, role_pk=role_pk, start_date=_date(errors, row, "start_date"),
             left_on=_date(errors, row, "left_on"), user_pk=user_pk)
     for employee_id, item in wanted.items():
+        started = item.start_date or (people[employee_id].start_date if employee_id in people else None)
+        if item.left_on and started and item.left_on < started:
+            errors.add(item.row.number, "left_on", f"{item.left_on} is before start_date {started}")
         if item.manager_id == employee_id:
             errors.add(item.row.number, "manager_id", "a person cannot be their own manager")
         elif item.manager_id and item.manager_id not in wanted and item.manager_id not in people:
@@ -536,18 +539,37 @@ def import_people(path: Path | str, actor: Any, options: Mapping[str, Any] | Non
             if employee_id in wanted:
                 errors.add(wanted[employee_id].row.number, "manager_id", f"managers would report to each other: {loop}")
     errors.raise_if_any()
+    leaving = {emp for emp, item in wanted.items() if item.left_on and (emp not in people or people[emp].active)}
+    _hand_over_teams(manager_of, leaving)
 
     work = _PeopleWork()
     created = _create_people(wanted, people, manager_of, effective_on, actor, work, units)
     updated = _update_people(wanted, people, manager_of, created, effective_on, actor, work, units)
     _place_in_positions(wanted, people, {p.employee_id for p in created}, effective_on, actor, work, units)
     _mark_leavers(wanted, people, actor, work, units)
+    # Same as a leave recorded by hand: the leavers' log-ins, sessions and tokens end with this import.
+    end_access([people[emp].user_id for emp in leaving if people[emp].user_id], actor,
+               reason=f"left (people import, {len(leaving)} leavers)")
     PersonMove.objects.bulk_create(work.moves, batch_size=BATCH)
     for action, entries in work.audit.items():
         _audit(actor, action, entries)
     extra = (f"{len(work.moves)} history entries; positions: {work.positions_filled} filled "
              f"({work.positions_created} new), {work.positions_vacated} vacated")
     return _summary("people", len(created), len(updated), len(wanted) - len(created) - len(updated), extra)
+
+
+def _hand_over_teams(manager_of: dict[str, str | None], leaving: set[str]) -> None:
+    """Whoever still reports to a leaver once the file is in (their own row, if any, named no one else) moves
+    to the leaver's own manager, or the first one up the chain who stays; nobody above: unmanaged, seen by
+    HR. A row naming a new manager is how a file hands a team to a successor. Pointing someone at an
+    ancestor can never make a loop."""
+    if not leaving:
+        return
+    original = dict(manager_of)
+    for emp, manager in original.items():
+        while manager is not None and manager in leaving:
+            manager = original.get(manager)
+        manager_of[emp] = manager
 
 
 def _person_label(person: Person | None) -> str:
@@ -634,6 +656,18 @@ def _update_people(wanted: dict[str, _PersonRow], people: dict[str, Person], man
         item = wanted.get(emp)
         changed_paths = person.manager_path != manager_path
         person.manager_path = manager_path
+        if item is None and emp not in created_ids and manager_pk != person.manager_id:
+            # Not in the file, but their manager leaves in it: they move to whoever takes the team.
+            work.moves.append(PersonMove(
+                person=person, kind=PersonMove.Kind.MANAGER, effective_on=effective_on,
+                from_value=_person_label(by_pk.get(person.manager_id)),
+                to_value=_person_label(by_pk.get(manager_pk)), recorded_by=recorded_by))
+            work.audit["person.move"].append(_entry("person", person.pk, str(person),
+                                                    before={"manager": person.manager_id},
+                                                    after={"manager": manager_pk}, note="their manager left"))
+            person.manager_id = manager_pk
+            to_save.append(person)
+            continue
         if item is None or emp in created_ids:
             if changed_paths:
                 to_save.append(person)
@@ -794,13 +828,13 @@ def _mark_leavers(wanted: dict[str, _PersonRow], people: dict[str, Person], acto
     Person.objects.bulk_update([p for p, _d in leaving.values()], ["active", "left_on"], batch_size=BATCH)
 
 
-def export_people(actor: Any = None, table_format: str = "csv") -> tuple[bytes, str, str]:
-    """Everyone (actor None: a trusted caller such as the command line), or only the people the actor
-    may see. role_id is written for someone holding exactly one position, in their own unit: that is
-    what the import can express; people with other arrangements get it blank, which the import
+def export_people(actor: Any, table_format: str = "csv") -> tuple[bytes, str, str]:
+    """The people the actor may see (everyone for HR and for SYSTEM, the command line). role_id is
+    written for someone holding exactly one position, in their own unit: that is what the import can
+    express; people with other arrangements get it blank, which the import
     reads as "leave positions alone"."""
     _check_reader(actor)
-    people = Person.objects.all() if actor is None else visible_people(actor)
+    people = visible_people(actor)
     unit_ext = dict(Unit.objects.values_list("pk", "external_id"))
     role_ext = dict(Role.objects.values_list("pk", "external_id"))
     employee_of = dict(Person.objects.values_list("pk", "employee_id"))
@@ -918,7 +952,7 @@ def import_requirements(path: Path | str, actor: Any, options: Mapping[str, Any]
                     f"{len(new_contexts)} new contexts" if new_contexts else "")
 
 
-def export_requirements(actor: Any = None, table_format: str = "csv") -> tuple[bytes, str, str]:
+def export_requirements(actor: Any, table_format: str = "csv") -> tuple[bytes, str, str]:
     """The lines set by hand (lines that follow the tasks come back from the DACUM chart)."""
     _check_reader(actor)
     lines = (Requirement.objects.filter(manual=True)
@@ -1182,7 +1216,7 @@ def _write_dacum(plans: dict[int, dict[str, _DutyPlan]], actor: Any, replace: bo
     return ImportResult(summary=summary, counts=dict(counts))
 
 
-def export_dacum(actor: Any = None, table_format: str = "csv") -> tuple[bytes, str, str]:
+def export_dacum(actor: Any, table_format: str = "csv") -> tuple[bytes, str, str]:
     """One row per competency a task needs; a task without competencies and a duty without tasks get
     a row of their own, so the chart comes back whole."""
     _check_reader(actor)

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from compms.organisation.access import visible_people
+from compms.access import reports_prefix
+from compms.access.people import visible_people
 from compms.organisation.models import (
     Context,
     Duty,
@@ -94,7 +95,7 @@ def filter_people(people: QuerySet[Person], *, q: str = "", unit: Unit | None = 
         people = people.filter(unit__path__startswith=unit.path) if subunits else people.filter(unit=unit)
     if manager is not None:
         people = people.filter(manager=manager) if direct_only else people.filter(
-            manager_path__contains=f"/{manager.pk}/")
+            manager_path__startswith=reports_prefix(manager))
     if role is not None:
         people = people.filter(pk__in=Position.objects.filter(role=role, holder__isnull=False)
                                .values("holder_id"))

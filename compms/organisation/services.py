@@ -28,10 +28,10 @@ from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
+from compms.access.people import require_organisation_editor, require_role_editor
 from compms.validation import require_date
 from compms.audit.services import record, record_many, snapshot
 from compms.frameworks.models import Competency, FrameworkVersion, ScaleLevel
-from compms.organisation.access import require_organisation_editor, require_role_editor
 from compms.organisation.models import (
     Context,
     Duty,
@@ -319,24 +319,86 @@ def move_person(person: Person, actor: Any, *, effective_on: dt.date, unit: Unit
 
 
 @transaction.atomic
-def mark_left(person: Person, actor: Any, *, left_on: dt.date) -> Person:
-    """The person left the organisation: they stay on record (inactive) and give up their positions."""
+def mark_left(person: Person, actor: Any, *, left_on: dt.date, successor: Person | None = None) -> Person:
+    """The person left the organisation, all in one transaction:
+
+    - they stay on record (inactive) and give up their positions;
+    - their log-in is deactivated, its sessions end and its API tokens are revoked, so the next request
+      made with any of them is refused;
+    - their team moves: every direct report is re-pointed to `successor` if given, else to the leaver's own
+      manager (no manager above: the reports become unmanaged and only HR sees them), with the manager
+      paths of the whole subtree recomputed, so the leaver is nobody's manager and sees nobody.
+
+    A successor from inside the leaver's own team first takes the leaver's place under their manager.
+    Recording a return later does not give the log-in back: that is `restore_access`, on purpose."""
+    from compms.accounts.services import end_access
+
     require_organisation_editor(actor)
     left_on = _require_date(left_on, "left_on")
-    person = Person.objects.select_for_update(of=("self",)).select_related("unit").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("unit", "manager").get(pk=person.pk)
     if not person.active:
         raise ValidationError({"left_on": f"{person} already left on {person.left_on}."})
+    if person.start_date is not None and left_on < person.start_date:
+        raise ValidationError({"left_on": f"{person} started on {person.start_date}: they cannot leave before."})
+    if successor is not None:
+        successor = Person.objects.get(pk=successor.pk)
+        if successor.pk == person.pk:
+            raise ValidationError({"successor": "Someone leaving cannot take over their own team."})
+        if not successor.active:
+            raise ValidationError({"successor": f"{successor} has left the organisation."})
     before = snapshot(person, PERSON_FIELDS)
     held = Position.objects.select_for_update(of=("self",)).select_related("role", "unit").filter(holder=person)
     for position in held:
         _vacate(position, actor, end_date=left_on)
+    _hand_over_team(person, actor, successor=successor, effective_on=left_on)
     person.active = False
     person.left_on = left_on
     person.save(update_fields=["active", "left_on"])
     PersonMove.objects.create(person=person, kind=PersonMove.Kind.LEFT, effective_on=left_on,
                               from_value=unit_label(person.unit), recorded_by=_user_or_none(actor))
-    record(actor, "person.leave", person, before=before, after=snapshot(person, PERSON_FIELDS))
+    record(actor, "person.leave", person, before=before, after=snapshot(person, PERSON_FIELDS),
+           note=f"team handed to {person_label(successor or person.manager) or 'nobody (HR)'}")
+    if person.user_id is not None:
+        end_access([person.user_id], actor, reason=f"{person.name} ({person.employee_id}) left on {left_on}")
     return person
+
+
+def _hand_over_team(leaver: Person, actor: Any, *, successor: Person | None, effective_on: dt.date) -> None:
+    """Re-point the leaver's direct reports (move_person re-paths each one's subtree and keeps the history)."""
+    new_manager = successor if successor is not None else leaver.manager
+    if successor is not None and f"/{leaver.pk}/" in (successor.manager_path or ""):
+        # Taking over from inside the team: step into the leaver's place first, so the team can report to
+        # them without a loop.
+        move_person(successor, actor, effective_on=effective_on, manager=leaver.manager)
+        new_manager = Person.objects.get(pk=successor.pk)
+    for report in Person.objects.filter(manager=leaver).exclude(pk=getattr(new_manager, "pk", None)).order_by("pk"):
+        move_person(report, actor, effective_on=effective_on, manager=new_manager)
+
+
+@transaction.atomic
+def record_return(person: Person, actor: Any, *, start_date: dt.date, unit: Unit | None = None,
+                  manager: Person | None | _Unset = UNSET) -> Person:
+    """A leaver is re-hired: active again from `start_date`, optionally in another unit or under another
+    manager. Their log-in stays deactivated: giving it back is a separate, deliberate `restore_access`."""
+    require_organisation_editor(actor)
+    start_date = _require_date(start_date, "start_date")
+    person = Person.objects.select_for_update(of=("self",)).select_related("unit").get(pk=person.pk)
+    if person.active:
+        raise ValidationError({"person": f"{person} has not left the organisation."})
+    if person.left_on is not None and start_date < person.left_on:
+        raise ValidationError({"start_date": f"{person} left on {person.left_on}: they cannot return before."})
+    before = snapshot(person, PERSON_FIELDS)
+    person.active = True
+    person.left_on = None
+    person.start_date = start_date
+    person.save(update_fields=["active", "left_on", "start_date"])
+    PersonMove.objects.create(person=person, kind=PersonMove.Kind.JOINED, effective_on=start_date,
+                              to_value=unit_label(person.unit), recorded_by=_user_or_none(actor))
+    record(actor, "person.return", person, before=before, after=snapshot(person, PERSON_FIELDS),
+           note="log-in not given back: that needs restore_access")
+    if unit is not None or not isinstance(manager, _Unset):
+        move_person(person, actor, effective_on=start_date, unit=unit, manager=manager)
+    return Person.objects.get(pk=person.pk)
 
 
 # ---------------------------------------------------------------- positions

@@ -15,6 +15,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
+from csp.decorators import csp_update
 from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,8 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from compms.access import people as access
+from compms.accounts.services import restore_access
 from compms.interop.base import (
     ExportFormat,
     ImportFailed,
@@ -34,7 +37,7 @@ from compms.interop.base import (
     exporters,
     importers,
 )
-from compms.organisation import access, services
+from compms.organisation import services
 from compms.organisation.forms import (
     DutyForm,
     EditorChoices,
@@ -115,7 +118,67 @@ def person_detail(request: HttpRequest, employee_id: str) -> HttpResponse:
     if person is None:
         # Same answer whether the person does not exist or is outside what the viewer may see.
         raise Http404("No such person.")
-    return render(request, "organisation/person.html", {"page": person_page(person, visible)})
+    return _person_response(request, person, visible)
+
+
+def _person_response(request: HttpRequest, person: Any, visible: Any, *, status: int = 200,
+                     errors: dict[str, list[str]] | None = None) -> HttpResponse:
+    return render(request, "organisation/person.html", {
+        "page": person_page(person, visible),
+        # HR's controls for leaving, returning and giving a log-in back (each service checks again).
+        "can_edit_person": access.can_edit_organisation(request.user),
+        "access_errors": errors or {},
+    }, status=status)
+
+
+def _person_action(request: HttpRequest, employee_id: str, action: Callable[[Any, Any], str]) -> HttpResponse:
+    """Run an HR action on the person page: back to the page with a message, or the page again with the
+    refused fields and a 400."""
+    if not access.can_edit_organisation(request.user):
+        raise PermissionDenied("Only HR and administrators may record leavers and returns.")
+    visible = access.visible_people(request.user)
+    person = get_object_or_404(visible.select_related("unit", "manager"), employee_id=employee_id)
+    try:
+        done = action(person, visible)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        return _person_response(request, person, visible, status=400, errors=errors)
+    messages.success(request, done)
+    return redirect("organisation:person", employee_id=employee_id)
+
+
+@require_POST
+def person_leave(request: HttpRequest, employee_id: str) -> HttpResponse:
+    def leave(person: Any, visible: Any) -> str:
+        successor = None
+        successor_id = request.POST.get("successor", "").strip()
+        if successor_id:
+            successor = visible.filter(employee_id=successor_id).first()
+            if successor is None:
+                raise ValidationError({"successor": f"No person with employee id {successor_id!r}."})
+        left = services.mark_left(person, request.user, left_on=request.POST.get("left_on", ""),
+                                  successor=successor)
+        return f"{left.name} left on {left.left_on}: their log-in, sessions and API tokens are ended."
+
+    return _person_action(request, employee_id, leave)
+
+
+@require_POST
+def person_return(request: HttpRequest, employee_id: str) -> HttpResponse:
+    def come_back(person: Any, _visible: Any) -> str:
+        back = services.record_return(person, request.user, start_date=request.POST.get("start_date", ""))
+        return f"{back.name} is back from {back.start_date}. Their log-in stays off until you give it back."
+
+    return _person_action(request, employee_id, come_back)
+
+
+@require_POST
+def person_restore_access(request: HttpRequest, employee_id: str) -> HttpResponse:
+    def restore(person: Any, _visible: Any) -> str:
+        user = restore_access(person, request.user)
+        return f"The log-in {user.get_username()} may sign in again."
+
+    return _person_action(request, employee_id, restore)
 
 
 # ---------------------------------------------------------------- roles (reading)
@@ -432,7 +495,10 @@ def _file_stem(role: Role) -> str:
     return f"{slugify(role.external_id) or 'role'}-job-description"
 
 
+# The printable page carries its styles inside itself (Chromium prints it to PDF from a file, fetching
+# nothing), so this one page allows inline styles; scripts stay forbidden as everywhere.
 @require_GET
+@csp_update({"style-src": ["'unsafe-inline'"]})
 def job_description(request: HttpRequest, external_id: str) -> HttpResponse:
     data = job_description_data(_role(external_id))
     return HttpResponse(render_html(request, data))

@@ -1,43 +1,14 @@
-"""Who may read and change strategy: the one place for the rule (pages, API and exports call it).
+"""Strategy access now lives in `compms.access.strategy` (the one place for access rules); this module
+re-exports it for the strategy app's own imports."""
 
-- HR and administrators write objectives, targets and scenarios.
-- HR, competency managers and managers read every objective, its gap figures and every scenario, and
-  may evaluate scenarios (evaluating writes nothing).
-- Everyone else (employees, assessors, log-ins without a role) is refused (403).
+from compms.access.strategy import (
+    STRATEGY_EDITORS,
+    STRATEGY_READERS,
+    can_edit_strategy,
+    can_read_strategy,
+    require_strategy_editor,
+    require_strategy_reader,
+)
 
-Why managers see all objectives, not only those scoped to their own subtree: objectives state where the
-whole organisation is heading, and managers are the ones who turn the pipeline into development needs,
-often for targets set above their own unit. The strategy figures are counts only; no page, export or
-endpoint here lists people by name, so they never go past `organisation.access.visible_people`.
-"""
-
-from __future__ import annotations
-
-from typing import Any
-
-from django.core.exceptions import PermissionDenied
-
-from compms.accounts.access import has_role
-from compms.accounts.models import Role
-
-STRATEGY_EDITORS = (Role.HR,)
-STRATEGY_READERS = (Role.HR, Role.COMPETENCY_MANAGER, Role.MANAGER)
-
-
-def can_read_strategy(user: Any) -> bool:
-    return has_role(user, *STRATEGY_READERS)
-
-
-def can_edit_strategy(user: Any) -> bool:
-    return has_role(user, *STRATEGY_EDITORS)
-
-
-def require_strategy_reader(user: Any) -> None:
-    if not can_read_strategy(user):
-        raise PermissionDenied("Strategy is open to HR, competency managers and managers.")
-
-
-def require_strategy_editor(actor: Any) -> None:
-    """`actor` None is a trusted internal caller (the command line, the demo builder)."""
-    if actor is not None and not can_edit_strategy(actor):
-        raise PermissionDenied("Only HR and administrators may change objectives, targets and scenarios.")
+__all__ = ["STRATEGY_EDITORS", "STRATEGY_READERS", "can_edit_strategy", "can_read_strategy",
+           "require_strategy_editor", "require_strategy_reader"]

@@ -267,7 +267,7 @@ class Counts(Schema):
     scenario: int
 
 
-class ComparisonOut(Schema):
+class ScenarioComparisonOut(Schema):
     name: str
     as_of: dt.date
     scope: str
@@ -500,7 +500,7 @@ def remove_change(request: HttpRequest, change_id: int) -> Status:
     return Status(204, None)
 
 
-@router.get("/strategy/scenarios/{int:scenario_id}/evaluate", response=ComparisonOut,
+@router.get("/strategy/scenarios/{int:scenario_id}/evaluate", response=ScenarioComparisonOut,
             summary="The scenario side by side with today (writes nothing)")
 def evaluate_scenario(request: HttpRequest, scenario_id: int, objective_id: int | None = None) -> dict[str, Any]:
     require_strategy_reader(request.user)
@@ -509,7 +509,7 @@ def evaluate_scenario(request: HttpRequest, scenario_id: int, objective_id: int 
     return analysis.evaluate_scenario(scenario, objective).as_dict()
 
 
-@router.post("/strategy/scenarios/evaluate", response=ComparisonOut,
+@router.post("/strategy/scenarios/evaluate", response=ScenarioComparisonOut,
              summary="Evaluate unsaved changes side by side with today (writes nothing)")
 def evaluate_what_if(request: HttpRequest, payload: WhatIfIn) -> dict[str, Any]:
     require_strategy_reader(request.user)

@@ -1,8 +1,9 @@
 """The only writers of strategy: objectives, their targets, scenarios and scenario changes.
 
-Each function checks permission (`access.require_strategy_editor`; `actor` None is a trusted internal
-caller), validates (ValidationError with a field -> message dict), then writes inside one transaction
-together with its audit record. Pages, API endpoints and the command line all come through here.
+Each function checks permission (`access.require_strategy_editor`; trusted internal callers pass
+`compms.access.SYSTEM`, and `None` is refused), validates (ValidationError with a field -> message
+dict), then writes inside one transaction together with its audit record. Pages, API endpoints and the
+command line all come through here.
 
 It also holds the development-need protocol the gap engine reads (`open_development_needs`).
 """

@@ -28,7 +28,6 @@ from compms.core.gaparrays import (
     requirement_gaps_arrays,
     rollup_arrays,
 )
-from compms.core.rollup import POLICIES
 from compms.core.readiness import (
     DEFAULT_HOURS_PER_LEVEL,
     DEFAULT_PACE_HOURS_PER_MONTH,
@@ -44,6 +43,7 @@ from compms.core.readiness import (
     hours_to_close,
     readiness_codes,
 )
+from compms.core.rollup import POLICIES
 from compms.gaps import analysis as gap_analysis
 from compms.gaps.loader import Snapshot, load_snapshot
 from compms.succession.models import KeyPosition, Nomination, ReadinessOverride
@@ -283,13 +283,20 @@ class SuccessorReport:
     successors: list[Successor]
     emergency_cover: list[Successor]
     threshold: float
+    # Outside the caller's scope the holder's name and the risk of losing them are withheld.
+    in_scope: bool = True
+
+    @property
+    def risk_of_loss(self) -> str | None:
+        return self.key_position.risk_of_loss if self.in_scope else None
 
     def as_dict(self) -> dict[str, Any]:
         kp = self.key_position
         return {"key_position": kp.pk, "title": str(kp), "role": kp.role.external_id, "unit": kp.unit.external_id,
                 "position": kp.position.external_id if kp.position_id else None,
-                "risk_of_loss": kp.risk_of_loss, "impact": kp.impact, "as_of": self.as_of.isoformat(),
-                "holders": self.holders, "threshold": self.threshold, "considered": self.considered,
+                "risk_of_loss": self.risk_of_loss, "impact": kp.impact, "as_of": self.as_of.isoformat(),
+                "holders": self.holders if self.in_scope else None, "in_scope": self.in_scope,
+                "threshold": self.threshold, "considered": self.considered,
                 "bench": bench_dict(self.bench),
                 "successors": [s.as_dict() for s in self.successors],
                 "emergency_cover": [{"person": s.employee_id, "person_name": s.name, "fit": round(s.fit, 4)}
@@ -347,10 +354,11 @@ def successors(key_position: KeyPosition, as_of: date | None = None, *, visible:
                threshold: float = DEFAULT_THRESHOLD, top: int = DEFAULT_TOP, snapshot: Snapshot | None = None,
                measure: RoleMeasure | None = None, pace: Pace | None = None,
                overrides: dict[tuple[int, int], ReadinessOverride] | None = None,
-               nominated_pks: set[int] | None = None) -> SuccessorReport:
+               nominated_pks: set[int] | None = None, in_scope: bool = True) -> SuccessorReport:
     """Computed (fit >= threshold) and nominated successors of a key position, ranked by readiness
     (override first), then fit, then smaller weighted gap, then name; the holder(s) are not their own
-    successors. ``visible`` limits the people listed and counted (a manager sees their team)."""
+    successors. ``visible`` limits the people listed and counted (a manager sees their team);
+    ``in_scope`` False withholds the holder and the risk of loss."""
     from compms.evidence.proficiency import today
 
     as_of = as_of or today()
@@ -364,7 +372,7 @@ def successors(key_position: KeyPosition, as_of: date | None = None, *, visible:
     if nominated_pks is None:
         nominated_pks = set(Nomination.objects.filter(key_position=key_position).values_list("person_id", flat=True))
     if role is None or n == 0:
-        return SuccessorReport(key_position, as_of, [], 0, bench_of([]), [], [], threshold)
+        return SuccessorReport(key_position, as_of, [], 0, bench_of([]), [], [], threshold, in_scope)
     m = measure or measure_role(snapshot, role, as_of, pace=pace)
     allowed = np.ones(n, dtype=bool)
     if visible is not None:
@@ -402,8 +410,9 @@ def successors(key_position: KeyPosition, as_of: date | None = None, *, visible:
                         with_gaps=False) for i in cover_order[:EMERGENCY_COVER_TOP].tolist()]
     return SuccessorReport(
         key_position=key_position, as_of=as_of,
-        holders=[str(snapshot.person_name[h]) for h in holders.tolist()], considered=int(allowed.sum()),
-        bench=bench, successors=listed, emergency_cover=cover, threshold=threshold)
+        holders=[str(snapshot.person_name[h]) for h in holders.tolist()] if in_scope else [],
+        considered=int(allowed.sum()),
+        bench=bench, successors=listed, emergency_cover=cover, threshold=threshold, in_scope=in_scope)
 
 
 def _cover_pool_pks(key_position: KeyPosition) -> list[int]:
@@ -423,11 +432,22 @@ class BenchRow:
     holders: list[str]
     bench: Bench
     emergency_cover: list[str]
+    # Outside the caller's scope the holder's name and the risk of losing them are withheld.
+    in_scope: bool = True
+
+    @property
+    def risk_of_loss(self) -> str | None:
+        return self.key_position.risk_of_loss if self.in_scope else None
+
+    @property
+    def risk_of_loss_label(self) -> str | None:
+        return self.key_position.get_risk_of_loss_display() if self.in_scope else None
 
     def as_dict(self) -> dict[str, Any]:
         kp = self.key_position
         return {"key_position": kp.pk, "title": str(kp), "role": kp.role.external_id, "unit": kp.unit.external_id,
-                "risk_of_loss": kp.risk_of_loss, "impact": kp.impact, "holders": self.holders,
+                "risk_of_loss": self.risk_of_loss, "impact": kp.impact,
+                "holders": self.holders if self.in_scope else None, "in_scope": self.in_scope,
                 **bench_dict(self.bench), "emergency_cover": self.emergency_cover}
 
 
@@ -457,10 +477,12 @@ class BenchReport:
 
 
 def bench_strength(key_positions: Iterable[KeyPosition], as_of: date | None = None, *,
-                   visible: np.ndarray | None = None, threshold: float = DEFAULT_THRESHOLD) -> BenchReport:
+                   visible: np.ndarray | None = None, threshold: float = DEFAULT_THRESHOLD,
+                   in_scope: set[int] | None = None) -> BenchReport:
     """Bench per key position (one role measured once however many key positions share it) and per
     critical competency: each essential competency of a key role at the highest level any key role
-    asks, with how many people hold it and how many are one level short."""
+    asks, with how many people hold it and how many are one level short. ``in_scope`` (key position
+    pks, None: all) says where the holder and the risk of loss may be shown."""
     from compms.evidence.proficiency import today
 
     as_of = as_of or today()
@@ -481,8 +503,10 @@ def bench_strength(key_positions: Iterable[KeyPosition], as_of: date | None = No
             measures[role] = measure_role(snapshot, role, as_of, outcomes, pace)
         report = successors(kp, as_of, visible=visible, threshold=threshold, top=0, snapshot=snapshot,
                             measure=measures.get(role), pace=pace, overrides=overrides,
-                            nominated_pks=nominations.get(kp.pk, set()))
-        rows.append(BenchRow(kp, report.holders, report.bench, [s.name for s in report.emergency_cover]))
+                            nominated_pks=nominations.get(kp.pk, set()),
+                            in_scope=in_scope is None or kp.pk in in_scope)
+        rows.append(BenchRow(kp, report.holders if report.in_scope else [], report.bench,
+                             [s.name for s in report.emergency_cover], in_scope=report.in_scope))
 
     # Critical competencies.
     need: dict[int, int] = {}

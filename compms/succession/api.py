@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from compms.gaps.loader import load_snapshot
-from compms.organisation.access import can_see_person
 from compms.organisation.models import Person, Position, Role, Unit
 from compms.succession import access, analysis, services
 from compms.succession.models import KeyPosition, Nomination, TalentPool, TalentRating
@@ -26,18 +25,20 @@ router = Router(tags=["succession"])
 
 
 def _person(request: HttpRequest, employee_id: str) -> Person:
+    """Careers and goals: the person themself, their managers and HR; anyone else gets the answer a
+    missing person gets, so the API never confirms who exists outside the caller's scope."""
     person = Person.objects.filter(employee_id=employee_id).first()
-    if person is None:
-        raise Person.DoesNotExist(f"No person with employee id {employee_id!r}.")
-    if not can_see_person(request.user, person):
-        raise PermissionDenied("You may not see this person's records.")
+    if person is None or not access.can_see_careers(request.user, person):
+        raise Person.DoesNotExist("No such person.")
     return person
 
 
-def _person_field(employee_id: str, field: str) -> Person:
-    person = Person.objects.filter(employee_id=employee_id).first()
+def _subject(request: HttpRequest, employee_id: str) -> Person:
+    """The person a rating, nomination, override or pool membership is about: one whose succession data the
+    caller may read, else 404 "No such person" (the same answer as for nobody)."""
+    person = access.succession_people(request.user).filter(employee_id=employee_id).first()
     if person is None:
-        raise ValidationError({field: f"No person with employee id {employee_id!r}."})
+        raise Person.DoesNotExist("No such person.")
     return person
 
 
@@ -56,15 +57,24 @@ class KeyPositionOut(Schema):
     role: str
     unit: str
     position: str | None
-    risk_of_loss: str
+    risk_of_loss: str | None
     impact: str
     note: str
+    in_scope: bool
 
 
-def _key_out(kp: KeyPosition) -> dict[str, Any]:
+def _key_out(kp: KeyPosition, in_scope: bool = True) -> dict[str, Any]:
+    """Outside the caller's scope the risk of losing the holder (a judgement about them) is withheld, and so
+    is the note, which is free text about the position and its holder."""
     return {"id": kp.pk, "title": str(kp), "role": kp.role.external_id, "unit": kp.unit.external_id,
-            "position": kp.position.external_id if kp.position_id else None, "risk_of_loss": kp.risk_of_loss,
-            "impact": kp.impact, "note": kp.note}
+            "position": kp.position.external_id if kp.position_id else None,
+            "risk_of_loss": kp.risk_of_loss if in_scope else None, "impact": kp.impact,
+            "note": kp.note if in_scope else "", "in_scope": in_scope}
+
+
+def _in_scope(request: HttpRequest, keys: list[KeyPosition]) -> set[int]:
+    scope = access.key_positions_in_scope(request.user, keys)
+    return {kp.pk for kp in keys} if scope is None else scope
 
 
 class KeyPositionIn(Schema):
@@ -80,7 +90,9 @@ class KeyPositionIn(Schema):
 @paginate(PageNumberPagination, page_size=50)
 def list_key_positions(request: HttpRequest) -> Any:
     access.require_succession_reader(request.user)
-    return [_key_out(kp) for kp in KeyPosition.objects.select_related("role", "unit", "position")]
+    keys = list(KeyPosition.objects.select_related("role", "unit", "position"))
+    scope = _in_scope(request, keys)
+    return [_key_out(kp, kp.pk in scope) for kp in keys]
 
 
 @router.post("/succession/key-positions", response={201: KeyPositionOut})
@@ -105,7 +117,8 @@ def mark_key_position(request: HttpRequest, payload: KeyPositionIn) -> Any:
 def key_position_successors(request: HttpRequest, key_id: int, top: int = analysis.DEFAULT_TOP,
                             threshold: float = analysis.DEFAULT_THRESHOLD, as_of: dt.date | None = None) -> Any:
     kp = _key(request, key_id)
-    return analysis.successors(kp, as_of, visible=_visible(request), threshold=threshold, top=top).as_dict()
+    return analysis.successors(kp, as_of, visible=_visible(request), threshold=threshold, top=top,
+                               in_scope=kp.pk in _in_scope(request, [kp])).as_dict()
 
 
 class NominationIn(Schema):
@@ -116,15 +129,18 @@ class NominationIn(Schema):
 @router.post("/succession/key-positions/{key_id}/nominations", response={201: dict})
 def nominate(request: HttpRequest, key_id: int, payload: NominationIn) -> Any:
     kp = _key(request, key_id)
-    nomination = services.nominate(kp, request.user, person=_person_field(payload.person, "person"),
-                                   note=payload.note)
+    nomination = services.nominate(kp, request.user, person=_subject(request, payload.person), note=payload.note)
     return Status(201, {"id": nomination.pk, "key_position": kp.pk, "person": payload.person})
 
 
 @router.delete("/succession/nominations/{nomination_id}", response={204: None})
 def withdraw(request: HttpRequest, nomination_id: int) -> Any:
     access.require_succession_reader(request.user)
-    services.withdraw_nomination(Nomination.objects.select_related("person").get(pk=nomination_id), request.user)
+    nomination = Nomination.objects.select_related("person").filter(
+        pk=nomination_id, person__in=access.succession_people(request.user)).first()
+    if nomination is None:
+        raise Nomination.DoesNotExist("No such nomination.")
+    services.withdraw_nomination(nomination, request.user)
     return Status(204, None)
 
 
@@ -137,7 +153,7 @@ class OverrideIn(Schema):
 @router.post("/succession/key-positions/{key_id}/overrides", response={201: dict})
 def override(request: HttpRequest, key_id: int, payload: OverrideIn) -> Any:
     kp = _key(request, key_id)
-    person = _person_field(payload.person, "person")
+    person = _subject(request, payload.person)
     computed = analysis.computed_readiness(kp, person)
     row = services.override_readiness(kp, request.user, person=person, readiness=payload.readiness,
                                       reason=payload.reason, computed=computed)
@@ -148,8 +164,9 @@ def override(request: HttpRequest, key_id: int, payload: OverrideIn) -> Any:
 @router.get("/succession/bench-strength")
 def bench_strength(request: HttpRequest, as_of: dt.date | None = None) -> Any:
     access.require_succession_reader(request.user)
-    keys = KeyPosition.objects.select_related("role", "unit", "position__holder")
-    return analysis.bench_strength(keys, as_of, visible=_visible(request)).as_dict()
+    keys = list(KeyPosition.objects.select_related("role", "unit", "position__holder"))
+    return analysis.bench_strength(keys, as_of, visible=_visible(request),
+                                   in_scope=access.key_positions_in_scope(request.user, keys)).as_dict()
 
 
 @router.get("/succession/people/{employee_id}/careers")
@@ -192,7 +209,8 @@ class RatingIn(Schema):
 def rate(request: HttpRequest, payload: RatingIn) -> Any:
     from compms.evidence.proficiency import today
 
-    person = _person_field(payload.person, "person")
+    access.require_succession_reader(request.user)
+    person = _subject(request, payload.person)
     row = services.rate(request.user, person=person, performance=payload.performance, potential=payload.potential,
                         rated_on=payload.rated_on or today(), reason=payload.reason)
     return Status(201, {"id": row.pk, "person": person.employee_id, "performance": row.performance,
@@ -201,7 +219,8 @@ def rate(request: HttpRequest, payload: RatingIn) -> Any:
 
 @router.post("/succession/calibrations", response={201: dict})
 def calibrate(request: HttpRequest, payload: RatingIn) -> Any:
-    person = _person_field(payload.person, "person")
+    access.require_hr(request.user)
+    person = _subject(request, payload.person)
     row = services.calibrate(request.user, person=person, performance=payload.performance,
                              potential=payload.potential, reason=payload.reason, rated_on=payload.rated_on)
     return Status(201, {"id": row.pk, "person": person.employee_id, "performance": row.performance,
@@ -217,7 +236,7 @@ def nine_box(request: HttpRequest) -> Any:
 @router.get("/succession/people/{employee_id}/ratings")
 def ratings(request: HttpRequest, employee_id: str) -> Any:
     access.require_succession_reader(request.user)
-    person = _person(request, employee_id)
+    person = _subject(request, employee_id)
     return [{"performance": r.performance, "potential": r.potential, "rated_on": r.rated_on.isoformat(),
              "rater": r.rater.username if r.rater else None, "calibration": r.calibration, "reason": r.reason}
             for r in TalentRating.objects.filter(person=person).select_related("rater")]
@@ -232,8 +251,7 @@ class PoolIn(Schema):
 @router.get("/succession/pools")
 def pools(request: HttpRequest) -> Any:
     access.require_succession_reader(request.user)
-    visible = None if access.is_hr(request.user) else set(
-        access.visible_people(request.user).values_list("pk", flat=True))
+    visible = access.succession_person_pks(request.user)
     out = []
     for pool in TalentPool.objects.prefetch_related("members__person"):
         members = [m.person.employee_id for m in pool.members.all() if visible is None or m.person_id in visible]
@@ -256,7 +274,7 @@ class MemberIn(Schema):
 def add_member(request: HttpRequest, pool_id: int, payload: MemberIn) -> Any:
     access.require_hr(request.user)
     member = services.add_to_pool(TalentPool.objects.get(pk=pool_id), request.user,
-                                  person=_person_field(payload.person, "person"))
+                                  person=_subject(request, payload.person))
     return Status(201, {"id": member.pk, "person": payload.person})
 
 

@@ -1,7 +1,7 @@
 """Demo succession data: key positions, nominations, an override, talent pools, ratings and goals.
 
 `build_succession_demo(seed, progress)` runs after the organisation (and evidence, if any) exist, inside
-the demo's transaction; it uses the services with actor None (a trusted caller), so audit rows are
+the demo's transaction; it uses the services with the system actor (`compms.access.SYSTEM`), so audit rows are
 written as for any other change.
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from compms.access import SYSTEM
 from compms.organisation.models import Person, Position
 from compms.succession import services
 from compms.succession.models import KeyPosition
@@ -37,7 +38,7 @@ def build_succession_demo(seed: int = 1, progress: Callable[[str], None] = print
         by_role.setdefault(seat.role_id, seat)
     chosen = sorted(by_role.values(), key=lambda s: (-s.role.requirements.count(), s.external_id))[:KEY_POSITIONS]
     levels = ["low", "medium", "high"]
-    keys = [services.mark_key_position(None, position=seat, risk_of_loss=levels[int(rng.integers(0, 3))],
+    keys = [services.mark_key_position(SYSTEM, position=seat, risk_of_loss=levels[int(rng.integers(0, 3))],
                                        impact=levels[int(rng.integers(1, 3))]) for seat in chosen]
 
     # Nominations: a direct report of the holder where there is one, else someone in the unit.
@@ -48,10 +49,10 @@ def build_succession_demo(seed: int = 1, progress: Callable[[str], None] = print
                      or Person.objects.filter(unit=key.unit, active=True).exclude(pk=holder.pk)
                      .order_by("employee_id").first())
         if candidate is not None:
-            services.nominate(key, None, person=candidate, note="Named in the annual talent review")
+            services.nominate(key, SYSTEM, person=candidate, note="Named in the annual talent review")
             nominated += 1
             if nominated == 1:
-                services.override_readiness(key, None, person=candidate, readiness="ready_1_2_years",
+                services.override_readiness(key, SYSTEM, person=candidate, readiness="ready_1_2_years",
                                             reason="Strong record, but has not yet led a shutdown",
                                             computed="ready_3_plus_years")
 
@@ -61,21 +62,21 @@ def build_succession_demo(seed: int = 1, progress: Callable[[str], None] = print
     rated = Person.objects.in_bulk([people[i] for i in picked])
     on = today()
     for i, person in enumerate(rated.values()):
-        services.rate(None, person=person, performance=int(rng.integers(1, 4)), potential=int(rng.integers(1, 4)),
+        services.rate(SYSTEM, person=person, performance=int(rng.integers(1, 4)), potential=int(rng.integers(1, 4)),
                       rated_on=on - dt.timedelta(days=400))
-        services.rate(None, person=person, performance=int(rng.integers(1, 4)), potential=int(rng.integers(1, 4)),
+        services.rate(SYSTEM, person=person, performance=int(rng.integers(1, 4)), potential=int(rng.integers(1, 4)),
                       rated_on=on - dt.timedelta(days=35))
         if i == 0:
-            services.calibrate(None, person=person, performance=3, potential=3,
+            services.calibrate(SYSTEM, person=person, performance=3, potential=3,
                                reason="Calibration panel: led the plant restart")
     families = sorted({key.role.family for key in keys if key.role.family})[:3]
     pools = 0
     rated_people = list(rated.values())
     for f, family in enumerate(families):
-        pool = services.create_pool(None, name=f"{family} leaders of tomorrow", role_family=family,
+        pool = services.create_pool(SYSTEM, name=f"{family} leaders of tomorrow", role_family=family,
                                     description=f"People being developed for {family} roles")
         for person in rated_people[f * POOL_SIZE:(f + 1) * POOL_SIZE]:
-            services.add_to_pool(pool, None, person=person)
+            services.add_to_pool(pool, SYSTEM, person=person)
         pools += 1
 
     # Goals for the demo employee (the log-in "employee" if linked), so their page has some.
@@ -92,7 +93,7 @@ def build_succession_demo(seed: int = 1, progress: Callable[[str], None] = print
             competency = Competency.objects.filter(version__status="published").select_related(
                 "version__framework").order_by("id").first()
         if competency is not None:
-            services.set_goal(None, person=me, competency=competency,
+            services.set_goal(SYSTEM, person=me, competency=competency,
                               target_level=min((held.level if held else 0) + 1, 5),
                               target_date=on + dt.timedelta(days=270), note="Agreed in my development talk")
             goals = 1

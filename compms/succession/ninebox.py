@@ -37,12 +37,13 @@ class BoxedPerson:
 
 
 def nine_box_people(user: Any) -> list[BoxedPerson]:
-    """The latest rating of each person the user may see (one query; the latest wins in Python)."""
+    """The latest rating of each person whose succession data the user may read (one query; the latest
+    wins in Python). A manager never sees their own rating."""
     rows = TalentRating.objects.order_by("person_id", "-rated_on", "-recorded_at", "-id").values_list(
         "person_id", "person__employee_id", "person__name", "performance", "potential", "rated_on", "calibration",
         "reason")
-    if not access.is_hr(user):
-        rows = rows.filter(person__in=access.visible_people(user))
+    if not access.sees_all_succession(user):
+        rows = rows.filter(person__in=access.succession_people(user))
     latest: dict[int, BoxedPerson] = {}
     for pk, employee_id, name, performance, potential, rated_on, calibration, reason in rows:
         if pk not in latest:

@@ -1,5 +1,6 @@
 """The only writers of succession data: each validates, checks access, owns its transaction and
-writes the audit record. ``actor`` None is a trusted internal caller (the demo)."""
+writes the audit record. Trusted internal callers (the demo, the command line) pass
+``compms.access.SYSTEM``; ``None`` is refused like any caller without the right."""
 
 from __future__ import annotations
 
@@ -208,12 +209,8 @@ def set_goal(actor: Any, *, person: Person, competency: Any, target_level: int, 
     """A goal the person sets themselves (only they may, or a trusted caller)."""
     from django.core.exceptions import PermissionDenied
 
-    from compms.organisation.access import person_of
-
-    if actor is not None:
-        me = person_of(actor)
-        if me is None or me.pk != person.pk:
-            raise PermissionDenied("Goals are set by the person themselves.")
+    if not access.may_set_goals(actor, person):
+        raise PermissionDenied("Goals are set by the person themselves.")
     if target_level < 1:
         raise ValidationError({"target_level": "Aim for level 1 or more."})
     label = f"{competency.version.framework.code}:{competency.code} {competency.name}"
@@ -227,12 +224,8 @@ def set_goal(actor: Any, *, person: Person, competency: Any, target_level: int, 
 def close_goal(goal: Goal, actor: Any, *, status: str) -> Goal:
     from django.core.exceptions import PermissionDenied
 
-    from compms.organisation.access import person_of
-
-    if actor is not None:
-        me = person_of(actor)
-        if me is None or me.pk != goal.person_id:
-            raise PermissionDenied("Goals are changed by the person themselves.")
+    if not access.may_set_goals(actor, goal.person):
+        raise PermissionDenied("Goals are changed by the person themselves.")
     if status not in Goal.Status.values:
         raise ValidationError({"status": "Unknown status."})
     before = snapshot(goal)

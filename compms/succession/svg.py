@@ -48,7 +48,9 @@ def succession_chart(rows: Sequence[Any], width: int = 720) -> SafeString:
         colour = STRENGTH_COLOURS[bench.strength]
         full_title = str(row.key_position)
         title = escape(_shorten(full_title, card_w // 7))
-        holder = escape(_shorten(", ".join(row.holders) or "vacant", card_w // 6 - 8))
+        in_scope = getattr(row, "in_scope", True)
+        holder = escape(_shorten(", ".join(row.holders) or "vacant", card_w // 6 - 8)) if in_scope else "–"
+        risk = escape(row.key_position.risk_of_loss) if in_scope else "–"
         flag = " ⚑ no ready successor" if bench.flagged else ""
         # A nested <svg> clips whatever still overflows the card; the full name stays in the tooltip.
         parts.append(
@@ -60,7 +62,7 @@ def succession_chart(rows: Sequence[Any], width: int = 720) -> SafeString:
             f'<text x="8" y="36" font-size="11">Holder: {holder}</text>'
             f'<text x="8" y="54" font-size="11">Ready now {bench.ready_now} · 1-2 y '
             f'{bench.ready_soon} · 3+ y {bench.ready_later}</text>'
-            f'<text x="8" y="72" font-size="11">Risk {escape(row.key_position.risk_of_loss)}, '
+            f'<text x="8" y="72" font-size="11">Risk {risk}, '
             f'impact {escape(row.key_position.impact)}{escape(flag)}</text></svg></g>')
     parts.append("</svg>")
     return mark_safe("".join(parts))
@@ -114,7 +116,8 @@ def career_map(person_name: str, current: Sequence[str], options: Sequence[Any],
     cy = height / 2
     parts.append(f'<rect x="10" y="{cy - 30:.0f}" width="200" height="60" rx="8" fill="#e3f2fd" stroke="#1565c0"/>'
                  f'<text x="20" y="{cy - 8:.0f}" font-size="13" font-weight="bold">{escape(person_name)}</text>'
-                 f'<text x="20" y="{cy + 12:.0f}" font-size="11">{escape(_shorten(", ".join(current) or "no role", 34))}</text>')
+                 f'<text x="20" y="{cy + 12:.0f}" font-size="11">'
+                 f'{escape(_shorten(", ".join(current) or "no role", 34))}</text>')
     for i, option in enumerate(options):
         y = 20 + i * row_h
         colour = colours.get(option.readiness, "#9e9e9e")
@@ -124,7 +127,8 @@ def career_map(person_name: str, current: Sequence[str], options: Sequence[Any],
             f'<line x1="210" y1="{cy:.0f}" x2="420" y2="{y + 16}" stroke="{colour}" stroke-width="{stroke:.1f}"/>'
             f'<rect x="420" y="{y}" width="{width - 430}" height="34" rx="6" fill="{colour}" fill-opacity="0.2" '
             f'stroke="{colour}"/>'
-            f'<text x="428" y="{y + 14}" font-size="12" font-weight="bold">{escape(_shorten(option.role_name, 40))}</text>'
+            f'<text x="428" y="{y + 14}" font-size="12" font-weight="bold">'
+            f'{escape(_shorten(option.role_name, 40))}</text>'
             f'<text x="428" y="{y + 28}" font-size="11">fit {option.fit:.0%} · similarity {option.similarity:.0%} · '
             f'{len(option.gaps)} gaps · {option.hours_to_ready:.0f} h</text></g>')
     parts.append("</svg>")

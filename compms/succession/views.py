@@ -16,9 +16,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from compms.access import person_of
 from compms.core.readiness import DEFAULT_HOURS_PER_LEVEL, DEFAULT_PACE_HOURS_PER_MONTH, READINESS_LABELS
 from compms.gaps.loader import load_snapshot
-from compms.organisation.access import can_see_person, person_of
 from compms.organisation.models import Person, Position, Role
 from compms.succession import access, analysis, learning, services, svg
 from compms.succession.models import KeyPosition, Level
@@ -40,7 +40,8 @@ def index(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied("Succession plans are for HR and managers.")
         return redirect("succession:person", employee_id=me.employee_id)
     keys = list(KeyPosition.objects.select_related("role", "unit", "position__holder"))
-    report = analysis.bench_strength(keys, visible=access.visible_indices(request.user, load_snapshot()))
+    report = analysis.bench_strength(keys, visible=access.visible_indices(request.user, load_snapshot()),
+                                     in_scope=access.key_positions_in_scope(request.user, keys))
     can_edit = access.is_hr(request.user)
     return render(request, "succession/index.html", {
         "report": report, "chart": svg.succession_chart(report.positions), "can_edit": can_edit,
@@ -70,11 +71,9 @@ def key_position(request: HttpRequest, pk: int) -> HttpResponse:
     access.require_succession_reader(request.user)
     key = get_object_or_404(KeyPosition.objects.select_related("role", "unit", "position__holder"), pk=pk)
     visible = access.visible_indices(request.user, load_snapshot())
-    report = analysis.successors(key, visible=visible)
-    nominees = Person.objects.filter(active=True).order_by("name")
-    if not access.is_hr(request.user):
-        nominees = access.visible_people(request.user).filter(active=True).exclude(pk=getattr(
-            person_of(request.user), "pk", None)).order_by("name")
+    in_scope = access.key_positions_in_scope(request.user, [key])
+    report = analysis.successors(key, visible=visible, in_scope=in_scope is None or key.pk in in_scope)
+    nominees = access.succession_people(request.user).filter(active=True).order_by("name")
     return render(request, "succession/key_position.html", {
         "key": key, "report": report, "nominees": nominees[:500], "readiness_labels": READINESS_LABELS,
         "default_hours": DEFAULT_HOURS_PER_LEVEL, "pace": DEFAULT_PACE_HOURS_PER_MONTH})
@@ -85,7 +84,7 @@ def key_position(request: HttpRequest, pk: int) -> HttpResponse:
 def nominate(request: HttpRequest, pk: int) -> HttpResponse:
     access.require_succession_reader(request.user)
     key = get_object_or_404(KeyPosition, pk=pk)
-    person = get_object_or_404(Person, pk=request.POST.get("person") or 0)
+    person = _succession_person(request)
     try:
         services.nominate(key, request.user, person=person, note=request.POST.get("note", ""))
         messages.success(request, f"{person.name} nominated.")
@@ -99,7 +98,7 @@ def nominate(request: HttpRequest, pk: int) -> HttpResponse:
 def override(request: HttpRequest, pk: int) -> HttpResponse:
     access.require_succession_reader(request.user)
     key = get_object_or_404(KeyPosition, pk=pk)
-    person = get_object_or_404(Person, pk=request.POST.get("person") or 0)
+    person = _succession_person(request)
     try:
         services.override_readiness(key, request.user, person=person, readiness=request.POST.get("readiness", ""),
                                     reason=request.POST.get("reason", ""),
@@ -122,7 +121,7 @@ def nine_box(request: HttpRequest) -> HttpResponse:
 @require_POST
 def calibrate(request: HttpRequest) -> HttpResponse:
     access.require_hr(request.user)
-    person = get_object_or_404(Person, pk=request.POST.get("person") or 0)
+    person = get_object_or_404(Person, pk=_int(request.POST.get("person")))
     try:
         services.calibrate(request.user, person=person, performance=int(request.POST.get("performance") or 0),
                            potential=int(request.POST.get("potential") or 0), reason=request.POST.get("reason", ""))
@@ -134,9 +133,27 @@ def calibrate(request: HttpRequest) -> HttpResponse:
 
 def _visible_person(request: HttpRequest, employee_id: str) -> Person:
     person = Person.objects.filter(employee_id=employee_id).first()
-    if person is None or not can_see_person(request.user, person):
+    if person is None or not access.can_see_careers(request.user, person):
         raise Http404("No such person.")
     return person
+
+
+def _succession_person(request: HttpRequest) -> Person:
+    """The person a nomination or override names: one whose succession data the user may change, or 404 (the
+    same answer as for nobody, so the page never confirms who exists outside the user's scope)."""
+    person = access.succession_people(request.user).filter(pk=_int(request.POST.get("person"))).first()
+    if person is None or not access.manages_person(request.user, person):
+        raise Http404("No such person.")
+    return person
+
+
+def _int(value: str | None) -> int:
+    """A posted id, or 0 (matches nothing) for junk and for numbers no database key can hold."""
+    try:
+        number = int(value or 0)
+    except ValueError:
+        return 0
+    return number if 0 < number < 2**63 else 0
 
 
 @login_required

@@ -18,10 +18,10 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from compms.accounts.access import require_role
+from compms.access import person_of, require_role
+from compms.access.people import require_person_visible, visible_people
 from compms.accounts.models import Role as UserRole
 from compms.development.models import Resource
-from compms.organisation.access import person_of, require_person_visible, visible_people
 from compms.organisation.models import Person, Role, Unit
 from compms.training import services, xapi
 from compms.training.models import (

@@ -7,7 +7,8 @@ Who may do what (checked here, so pages, API and commands agree):
   request for them, approve or reject their requests and withdraw them;
 - nobody approves their own request;
 - attendance and completion: HR, or the session's trainer when the trainer has a log-in.
-Trusted internal callers (the demo, xAPI processing) pass `actor=None`.
+Trusted internal callers (the demo, xAPI processing) pass `compms.access.SYSTEM`; `None` is refused.
+The rules themselves live in `compms.access.training`.
 
 Capacity: placing someone (approval, promotion from the waiting list) locks the session row with
 SELECT ... FOR UPDATE, counts the places taken and only then writes, all in one transaction; on
@@ -29,14 +30,20 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from compms.accounts.access import has_role
-from compms.accounts.models import Role as UserRole
+from compms.access import SYSTEM
+from compms.access.training import (
+    may_act_for,
+    may_decide,
+    may_record_outcome,
+    require_training_admin,
+    require_xapi_sender,
+    restrict_enrolments,
+)
 from compms.audit.services import record, snapshot
 from compms.evidence import proficiency as prof
 from compms.evidence.models import Source
-from compms.evidence.services import manages, record_evidence
+from compms.evidence.services import NewEvidence, evidence_errors_many, record_evidence, record_evidence_many
 from compms.frameworks.models import Competency, FrameworkVersion
-from compms.organisation.access import person_of
 from compms.organisation.models import Person, Role
 from compms.training import xapi
 from compms.training.models import (
@@ -83,53 +90,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 # ---------------------------------------------------------------- access
 
-def is_training_admin(user: Any) -> bool:
-    return has_role(user, UserRole.HR)
-
-
-def require_training_admin(actor: Any) -> None:
-    if actor is not None and not is_training_admin(actor):
-        raise PermissionDenied("Only HR and administrators manage training sessions.")
-
-
-def may_act_for(actor: Any, person: Person) -> bool:
-    """The person themselves, their manager, or a training administrator."""
-    if actor is None or is_training_admin(actor):
-        return True
-    me = person_of(actor)
-    return (me is not None and me.pk == person.pk) or manages(actor, person)
-
-
-def may_decide(actor: Any, enrolment: Enrolment) -> bool:
-    """Approve or reject: the person's manager or a training administrator, never the person."""
-    if actor is None:
-        return True
-    me = person_of(actor)
-    if me is not None and me.pk == enrolment.person_id:
-        return False
-    return is_training_admin(actor) or manages(actor, enrolment.person)
-
-
-def may_record_outcome(actor: Any, session: Session | None) -> bool:
-    """Attendance and completion: a training administrator or the session's trainer."""
-    if actor is None or is_training_admin(actor):
-        return True
-    me = person_of(actor)
-    return session is not None and me is not None and session.trainer_id == me.pk
-
-
 def visible_enrolments(user: Any) -> Any:
-    """Enrolments a user may see: their own, their reports' (managers), the sessions they train, all (HR)."""
-    enrolments = Enrolment.objects.select_related("person", "resource", "session")
-    if is_training_admin(user):
-        return enrolments
-    me = person_of(user)
-    if me is None:
-        return enrolments.none()
-    condition = Q(person=me) | Q(session__trainer=me)
-    if has_role(user, UserRole.MANAGER):
-        condition |= Q(person__manager_path__contains=f"/{me.pk}/")
-    return enrolments.filter(condition)
+    """Enrolments a user may see (`compms.access.training.restrict_enrolments`), with what pages show."""
+    return restrict_enrolments(Enrolment.objects.select_related("person", "resource", "session"), user)
 
 
 # ---------------------------------------------------------------- sessions
@@ -440,8 +403,8 @@ def write_training_evidence(person: Person, resource: Any, completed_on: dt.date
         if not outcome.exit_level:
             continue
         competency = _published_competency(outcome.competency, outcome.competency_uuid)
-        # Trusted call (actor None): a completion is the evidence; who completed it is audited here.
-        evidence = record_evidence(None, person=person, competency=competency, level=outcome.exit_level,
+        # A trusted call: a completion is the evidence; who completed it is audited by the caller.
+        evidence = record_evidence(SYSTEM, person=person, competency=competency, level=outcome.exit_level,
                                    source=Source.TRAINING, assessed_on=completed_on, valid_until=valid_until,
                                    note=note)
         ids.append(evidence.pk)
@@ -602,13 +565,6 @@ def unmap_xapi_activity(mapping: XapiActivity, actor: Any) -> None:
     mapping.delete()
 
 
-def require_xapi_sender(actor: Any) -> None:
-    """Statements come from the learning platform's integration user: an HR (or administrator)
-    log-in with an API token. Employees may not post statements about anyone."""
-    if actor is not None and not is_training_admin(actor):
-        raise PermissionDenied("Only an HR or administrator integration user may send xAPI statements.")
-
-
 def _person_for_actor(agent: dict[str, Any], people_by_email: dict[str, Person],
                       people_by_employee_id: dict[str, Person]) -> Person | None:
     if isinstance(agent.get("mbox"), str):
@@ -657,8 +613,9 @@ def store_statements(actor: Any, statements: list[Any], *, statement_id: str | N
         seen.add(statement["id"])
         prepared.append(statement)
 
-    stored = {str(s.statement_id): s for s in XapiStatement.objects.filter(
-        statement_id__in=[uuid.UUID(s["id"]) for s in prepared])}
+    stored: dict[str, XapiStatement] = {}
+    for chunk in _chunks([uuid.UUID(s["id"]) for s in prepared]):
+        stored.update((str(s.statement_id), s) for s in XapiStatement.objects.filter(statement_id__in=chunk))
     new = []
     for n, statement in enumerate(prepared):
         existing = stored.get(statement["id"])
@@ -671,32 +628,82 @@ def store_statements(actor: Any, statements: list[Any], *, statement_id: str | N
     return StoreOutcome(ids=[s["id"] for s in prepared], created=len(new))
 
 
-def _store_new(actor: Any, statements: list[dict[str, Any]]) -> None:
-    if not statements:
-        return
+# IN lists are chunked: SQLite allows 32,766 bound values and PostgreSQL plans long lists slowly.
+IN_CHUNK = 900
+INSERT_BATCH = 2000
+
+
+def _chunks(values: Any, size: int = IN_CHUNK) -> list[list[Any]]:
+    ordered = list(values)
+    return [ordered[start:start + size] for start in range(0, len(ordered), size)]
+
+
+def _people_for_actors(statements: list[dict[str, Any]]) -> tuple[dict[str, Person], dict[str, Person]]:
+    """Active people by lower-cased e-mail and people by employee id, for every actor of the batch
+    (a few queries per 900 distinct actors)."""
     emails = {s["actor"]["mbox"][len("mailto:"):].lower() for s in statements if isinstance(
         s["actor"].get("mbox"), str)}
     accounts = {str(s["actor"]["account"].get("name")) for s in statements if isinstance(
         s["actor"].get("account"), dict)}
     people_by_email: dict[str, Person] = {}
     shared: set[str] = set()
-    matches = Person.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails, active=True) \
-        if emails else []
-    for person in matches:
-        key = person.email.lower()
-        if key in people_by_email:
-            shared.add(key)
-        people_by_email[key] = person
+    for chunk in _chunks(emails):
+        for person in Person.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=chunk, active=True):
+            key = person.email.lower()
+            if key in people_by_email:
+                shared.add(key)
+            people_by_email[key] = person
     # Email is not unique on Person; an address two people share identifies nobody.
     for email in shared:
         people_by_email.pop(email, None)
-    people_by_employee_id = {p.employee_id: p for p in Person.objects.filter(employee_id__in=accounts)} \
-        if accounts else {}
+    people_by_employee_id: dict[str, Person] = {}
+    for chunk in _chunks(accounts):
+        people_by_employee_id.update((p.employee_id, p) for p in Person.objects.filter(employee_id__in=chunk))
+    return people_by_email, people_by_employee_id
+
+
+@dataclass(frozen=True)
+class _PendingCompletion:
+    row: XapiStatement
+    person: Person
+    resource: Any
+    completed_on: dt.date
+    valid_until: dt.date | None
+    evidence: list[NewEvidence]
+
+
+def _exit_outcomes(resource_ids: set[int]) -> dict[int, list[tuple[Competency, int]]]:
+    """Per resource, the (published competency, exit level) of each outcome that has an exit level,
+    in outcome order: what write_training_evidence records, read once for the whole batch."""
+    from compms.development.models import ResourceOutcome
+
+    found: dict[int, list[tuple[Competency, int]]] = {}
+    for chunk in _chunks(resource_ids):
+        for outcome in ResourceOutcome.objects.filter(resource_id__in=chunk).select_related(
+                "competency").order_by("id"):
+            if outcome.exit_level:
+                competency = _published_competency(outcome.competency, outcome.competency_uuid)
+                found.setdefault(outcome.resource_id, []).append((competency, outcome.exit_level))
+    return found
+
+
+def _store_new(actor: Any, statements: list[dict[str, Any]]) -> None:
+    """Store validated, new statements set-based: a fixed number of reads for people, activities and
+    outcomes, then bulk inserts of the statements, their evidence (one refresh of the touched
+    proficiency keys) and their completions. Linear in the batch, whatever its size."""
+    if not statements:
+        return
+    people_by_email, people_by_employee_id = _people_for_actors(statements)
     activity_ids = {s["object"].get("id") for s in statements if s["object"].get("objectType", "Activity")
                     == "Activity"}
-    mappings = {m.activity_id: m.resource for m in XapiActivity.objects.filter(
-        activity_id__in=activity_ids).select_related("resource")}
+    mappings: dict[str, Any] = {}
+    for chunk in _chunks(activity_ids):
+        mappings.update((m.activity_id, m.resource) for m in XapiActivity.objects.filter(
+            activity_id__in=chunk).select_related("resource"))
     received_at = timezone.now()
+    rows: list[XapiStatement] = []
+    pending: list[_PendingCompletion] = []
+    candidates: list[tuple[XapiStatement, Person, Any, dt.date, str]] = []
     for statement in statements:
         target = statement["object"]
         activity_id = target.get("id", "") if target.get("objectType", "Activity") == "Activity" else ""
@@ -705,31 +712,44 @@ def _store_new(actor: Any, statements: list[dict[str, Any]]) -> None:
         row = XapiStatement(statement_id=uuid.UUID(statement["id"]), raw=statement, verb_id=statement["verb"]["id"],
                             activity_id=activity_id, received_at=received_at,
                             received_by=_user_or_none(actor), person=person, resource=resource)
+        rows.append(row)
         if not xapi.is_completion(statement):
             row.outcome = XapiStatement.Outcome.NOT_A_COMPLETION
         elif person is None:
             row.outcome = XapiStatement.Outcome.UNKNOWN_PERSON
         elif resource is None:
             row.outcome = XapiStatement.Outcome.UNKNOWN_ACTIVITY
-        if row.outcome:
-            row.save()
-            continue
-        completed_on = _completion_day(statement, received_at)
-        try:
-            with transaction.atomic():
-                row.outcome = XapiStatement.Outcome.EVIDENCE
-                row.save()
-                evidence_ids, valid_until = write_training_evidence(
-                    person, resource, completed_on, f"xAPI statement {statement['id']}: {statement['verb']['id']}")
-                Completion.objects.create(person=person, resource=resource, completed_on=completed_on,
-                                          valid_until=valid_until, statement=row, evidence_ids=evidence_ids)
-        except ValidationError as error:
+        else:
+            candidates.append((row, person, resource, _completion_day(statement, received_at),
+                               f"xAPI statement {statement['id']}: {statement['verb']['id']}"))
+    outcomes = _exit_outcomes({resource.pk for _, _, resource, _, _ in candidates})
+    for row, person, resource, completed_on, note in candidates:
+        months = getattr(resource, "validity_months", None)
+        valid_until = add_months(completed_on, months) if months else None
+        pending.append(_PendingCompletion(row, person, resource, completed_on, valid_until, [
+            NewEvidence(person=person, competency=competency, level=level, source=Source.TRAINING,
+                        assessed_on=completed_on, valid_until=valid_until, note=note)
+            for competency, level in outcomes.get(resource.pk, [])]))
+    problems = iter(evidence_errors_many([item for p in pending for item in p.evidence]))
+    accepted: list[_PendingCompletion] = []
+    for completion in pending:
+        # The first faulty record refuses the statement's evidence as a whole, as one
+        # record_evidence call after another inside a savepoint did.
+        faults = [found for found in (next(problems) for _ in completion.evidence) if found]
+        if faults:
             # The statement is still kept (it was valid xAPI); why no evidence came of it is noted.
-            row.pk = None
-            row.outcome = XapiStatement.Outcome.REFUSED
-            row.outcome_note = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items()) \
-                if hasattr(error, "error_dict") else " ".join(error.messages)
-            row.save()
+            completion.row.outcome = XapiStatement.Outcome.REFUSED
+            completion.row.outcome_note = "; ".join(f"{field}: {message}" for field, message in faults[0].items())
+        else:
+            completion.row.outcome = XapiStatement.Outcome.EVIDENCE
+            accepted.append(completion)
+    XapiStatement.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+    created = iter(record_evidence_many(SYSTEM, [item for c in accepted for item in c.evidence],
+                                        batch_size=INSERT_BATCH))
+    Completion.objects.bulk_create([
+        Completion(person=c.person, resource=c.resource, completed_on=c.completed_on, valid_until=c.valid_until,
+                   statement=c.row, evidence_ids=[next(created).pk for _ in c.evidence], recorded_at=received_at)
+        for c in accepted], batch_size=INSERT_BATCH)
     record(actor, "xapi.receive", None, object_type="training.xapistatement",
            object_repr=f"{len(statements)} statement(s)",
            after={"ids": [s["id"] for s in statements]})

@@ -12,10 +12,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from compms.accounts.access import require_role
+from compms.access import person_of, require_role
+from compms.access.people import visible_people
+from compms.access.training import is_training_admin
 from compms.accounts.models import Role as UserRole
+from compms.accounts.security import safe_next_url
 from compms.development.models import Resource
-from compms.organisation.access import person_of, visible_people
 from compms.organisation.models import Person, Unit
 from compms.training import services
 from compms.training.api import sessions_with_counts
@@ -53,7 +55,7 @@ def index(request: HttpRequest) -> HttpResponse:
     for session in sessions[:500]:
         session.free = max(0, session.capacity - session.taken)
         months.setdefault(session.starts_on.strftime("%B %Y"), []).append(session)
-    can_manage = services.is_training_admin(request.user)
+    can_manage = is_training_admin(request.user)
     return render(request, "training/index.html", {
         "months": months, "resources": resources, "chosen": chosen, "can_manage": can_manage,
         "today": services.today(),
@@ -96,7 +98,7 @@ def session_page(request: HttpRequest, session_id: int) -> HttpResponse:
         "waiting": [e for e in enrolments if e.status == "waitlisted"],
         "can_request": me is not None and not mine_open and session.status == "scheduled"
         and session.starts_on >= services.today(),
-        "can_manage": services.is_training_admin(request.user), "today": services.today(),
+        "can_manage": is_training_admin(request.user), "today": services.today(),
     })
 
 
@@ -138,11 +140,10 @@ def enrolment_action(request: HttpRequest, enrolment_id: int, action: str) -> Ht
         messages.success(request, f"{enrolment.person.name}: {enrolment.get_status_display().lower()}.")
     except ValidationError as error:
         messages.error(request, _error_text(error))
-    target = request.POST.get("next") or (reverse("training:session", args=[enrolment.session_id])
-                                          if enrolment.session_id else reverse("training:mine"))
-    if not target.startswith("/"):
-        target = reverse("training:mine")
-    return HttpResponseRedirect(target)
+    fallback = reverse("training:session", args=[enrolment.session_id]) if enrolment.session_id \
+        else reverse("training:mine")
+    # A path check alone let //evil.example through: only a target on this site is followed.
+    return HttpResponseRedirect(safe_next_url(request, request.POST.get("next"), fallback))
 
 
 def my_training(request: HttpRequest) -> HttpResponse:
@@ -166,7 +167,7 @@ def mandatory_page(request: HttpRequest) -> HttpResponse:
     _reader(request)
     people = visible_people(request.user).filter(active=True)
     units = list(Unit.objects.filter(pk__in=people.values("unit_id")).order_by("path")) \
-        if not services.is_training_admin(request.user) else list(Unit.objects.order_by("path")[:2000])
+        if not is_training_admin(request.user) else list(Unit.objects.order_by("path")[:2000])
     unit_id = request.GET.get("unit")
     unit = next((u for u in units if str(u.pk) == unit_id), None)
     if unit is not None:

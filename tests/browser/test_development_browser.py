@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.development import services
 from tests.evidence.conftest import org  # noqa: F401  (the evidence tests' small organisation)
 
@@ -12,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_employee_plans_manager_approves_hr_optimises(logged_in_page, org):  # noqa: F811
-    services.create_resource(None, resource_id="PUMP-1", title="Pump overhaul", cost=100, hours=8,
+    services.create_resource(SYSTEM, resource_id="PUMP-1", title="Pump overhaul", cost=100, hours=8,
                              outcomes=[services.OutcomeSpec(org.p, 0, 3)])
     page = logged_in_page("employee")
     page.goto("/development/me/")

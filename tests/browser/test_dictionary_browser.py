@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.frameworks import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,12 +15,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def published_with_draft(cast) -> None:
-    version = services.create_framework(code="OPS", name="Operations", actor=None)
-    safety = services.create_competency(version, None, code="SAF", name="Operations safety", kind="knowledge")
-    services.create_competency(version, None, code="SAF.01", name="Permit to work", parent=safety,
+    version = services.create_framework(code="OPS", name="Operations", actor=SYSTEM)
+    safety = services.create_competency(version, SYSTEM, code="SAF", name="Operations safety", kind="knowledge")
+    services.create_competency(version, SYSTEM, code="SAF.01", name="Permit to work", parent=safety,
                                indicators={3: "Issues permits for routine isolations"})
-    services.publish(version, None)
-    services.new_version(version.framework, None)
+    services.publish(version, SYSTEM)
+    services.new_version(version.framework, SYSTEM)
 
 
 def test_manager_renames_a_competency_in_a_draft_publishes_and_compares(logged_in_page, published_with_draft):

@@ -12,13 +12,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def published_dictionary() -> None:
+    from compms.access import SYSTEM
     from compms.frameworks import services as dictionary
 
-    version = dictionary.create_framework(code="SAFE", name="Site safety", actor=None)
-    dictionary.create_competency(version, None, code="PTW", name="Permit to work", kind="knowledge",
+    version = dictionary.create_framework(code="SAFE", name="Site safety", actor=SYSTEM)
+    dictionary.create_competency(version, SYSTEM, code="PTW", name="Permit to work", kind="knowledge",
                                  indicators={3: "Issues and closes permits for routine isolations."})
-    dictionary.create_competency(version, None, code="LOTO", name="Lock-out tag-out")
-    dictionary.publish(version, None)
+    dictionary.create_competency(version, SYSTEM, code="LOTO", name="Lock-out tag-out")
+    dictionary.publish(version, SYSTEM)
 
 
 def submit(page, button) -> None:

@@ -11,6 +11,7 @@ import pytest
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_mark_key_position_nominate_and_view_pictures(cast, logged_in_page) -> None:
+    from compms.access import SYSTEM
     from compms.gaps.loader import clear_cache
     from compms.organisation.models import Position
     from compms.succession import services
@@ -21,7 +22,7 @@ def test_mark_key_position_nominate_and_view_pictures(cast, logged_in_page) -> N
     world = build_world(cast)
     KeyPosition.objects.all().delete()  # start unmarked: the browser marks it
     clear_cache()
-    services.rate(None, person=world.people["Ann"], performance=3, potential=3, rated_on=dt.date(2026, 1, 10))
+    services.rate(SYSTEM, person=world.people["Ann"], performance=3, potential=3, rated_on=dt.date(2026, 1, 10))
     page = logged_in_page("hr")
 
     page.goto("/succession/")

@@ -8,12 +8,13 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from compms.access import SYSTEM
 from compms.development import services
 from compms.development.models import Commission, Resource
 
 
 def resource(code: str, cost: int, *outcomes) -> Resource:
-    return services.create_resource(None, resource_id=code, title=code, cost=cost, hours=8,
+    return services.create_resource(SYSTEM, resource_id=code, title=code, cost=cost, hours=8,
                                     outcomes=[services.OutcomeSpec(c, e, x) for c, e, x in outcomes])
 
 
@@ -70,11 +71,11 @@ def test_raise_commissions_for_unserved_needs_and_full_courses(org, cast) -> Non
     pump = resource("PUMP-1", 100, (org.p, 0, 3))
     resource("QUAL-LOW", 10, (org.q, 1, 2))  # needs level 1 to enter: nobody qualifies
     for person in (org.kim, org.lee):
-        need = services.add_goal(None, person, competency=org.p, target_level=3)
-        services.add_action(None, person, kind="resource", resource=pump, need=need)
-    services.add_goal(None, org.kim, competency=org.q, target_level=2, target_date=dt.date(2026, 9, 1))
-    services.add_goal(None, org.olu, competency=org.q, target_level=2, target_date=dt.date(2026, 7, 1))
-    services.add_goal(None, org.olu, competency=org.q, target_level=4)
+        need = services.add_goal(SYSTEM, person, competency=org.p, target_level=3)
+        services.add_action(SYSTEM, person, kind="resource", resource=pump, need=need)
+    services.add_goal(SYSTEM, org.kim, competency=org.q, target_level=2, target_date=dt.date(2026, 9, 1))
+    services.add_goal(SYSTEM, org.olu, competency=org.q, target_level=2, target_date=dt.date(2026, 7, 1))
+    services.add_goal(SYSTEM, org.olu, competency=org.q, target_level=4)
     # One session with one free place for two people waiting on PUMP-1: one place short.
     create_session(cast.hr, resource=pump, starts_on=dt.date(2099, 5, 1), capacity=1, place="Plant")
 

@@ -8,12 +8,13 @@ import datetime as dt
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.development import services
 from compms.development.models import Commission, DevelopmentNeed, DevelopmentPlan, PlanAction, Resource
 
 
 def resource(code: str, cost: int, hours: int, *outcomes, link: str = "") -> Resource:
-    return services.create_resource(None, resource_id=code, title=f"{code} course", cost=cost, hours=hours,
+    return services.create_resource(SYSTEM, resource_id=code, title=f"{code} course", cost=cost, hours=hours,
                                     link=link, outcomes=[services.OutcomeSpec(c, e, x) for c, e, x in outcomes])
 
 
@@ -54,8 +55,8 @@ def test_employee_sets_a_goal_of_their_own(org, login_client) -> None:
 @pytest.mark.django_db
 def test_manager_approves_a_reports_plan_from_the_team_page(org, login_client) -> None:
     course = resource("PUMP-1", 100, 8, (org.p, 0, 3))
-    services.add_action(None, org.kim, kind="resource", resource=course)
-    services.submit_plan(None, org.kim)
+    services.add_action(SYSTEM, org.kim, kind="resource", resource=course)
+    services.submit_plan(SYSTEM, org.kim)
     client = login_client("manager")
     team = client.get("/development/team/")
     assert team.status_code == 200
@@ -67,7 +68,7 @@ def test_manager_approves_a_reports_plan_from_the_team_page(org, login_client) -
     stored = DevelopmentPlan.objects.get(person=org.kim)
     assert stored.status == "approved" and stored.approved_by.username == "manager"
     # The employee cannot approve by posting either.
-    services.add_action(None, org.kim, kind="task", task="Strip a pump with Lee")
+    services.add_action(SYSTEM, org.kim, kind="task", task="Strip a pump with Lee")
     login_client("employee").post("/development/people/E-KIM/", {"action": "approve"})
     assert DevelopmentPlan.objects.get(person=org.kim).status == "draft"
 
@@ -111,7 +112,7 @@ def test_hr_runs_the_optimiser_and_accepts_the_plan(org, login_client) -> None:
 
 @pytest.mark.django_db
 def test_commission_pages_are_for_hr_and_move_a_commission_along(org, login_client, cast) -> None:
-    services.add_goal(None, org.kim, competency=org.q, target_level=5)  # nothing in the catalogue teaches Q
+    services.add_goal(SYSTEM, org.kim, competency=org.q, target_level=5)  # nothing in the catalogue teaches Q
     assert login_client("manager").get("/development/commissions/").status_code == 403
     client = login_client("hr")
     client.post("/development/commissions/raise")

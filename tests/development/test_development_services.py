@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from compms.access import SYSTEM
 from compms.development import services
 from compms.development.imports import export_resources, import_resources_file
 from compms.development.models import DevelopmentNeed, DevelopmentPlan, Resource, ResourceOutcome
@@ -28,13 +29,13 @@ def test_import_creates_resources_with_one_outcome_per_row(org, tmp_path) -> Non
     path = write(tmp_path, "R1,Pump course,course,OPS,P,0,3,400,16,classroom,Acme,24",
                  "R1,Pump course,course,OPS,Q,1,2,400.00,16,classroom,Acme,24",
                  "R2,Quality reading,reading,OPS,Q,0,1,0,2,,,")
-    result = import_resources_file(path, None)
+    result = import_resources_file(path, SYSTEM)
     assert result.counts == {"created": 2, "updated": 0, "outcomes": 3}
     r1 = Resource.objects.get(resource_id="R1")
     assert r1.cost == Decimal("400.00") and r1.hours == Decimal("16") and r1.validity_months == 24
     assert sorted(r1.outcomes.values_list("competency__code", "entry_level", "exit_level")) == [
         ("P", 0, 3), ("Q", 1, 2)]
-    content, name, _ = export_resources(None, None, {})
+    content, name, _ = export_resources(None, SYSTEM, {})
     assert name == "resources.csv" and b"R1,Pump course,course,OPS,P,0,3,400.00" in content
 
 
@@ -45,7 +46,7 @@ def test_import_refuses_the_whole_file_and_names_rows(org, tmp_path) -> None:
                  "R3,Bad levels,course,OPS,P,3,2,10,1,,,",  # exit below entry
                  "R4,Unknown,webinar,OPS,ZZ,0,1,x,1,,,")  # kind, competency and cost all wrong
     with pytest.raises(ImportFailed) as failed:
-        import_resources_file(path, None)
+        import_resources_file(path, SYSTEM)
     found = {(e.row, e.field) for e in failed.value.errors}
     assert found == {(3, "cost"), (4, "exit_level"), (5, "kind"), (5, "competency_code"), (5, "cost")}
     assert not Resource.objects.exists()
@@ -58,7 +59,7 @@ def test_only_hr_may_import(org, cast, tmp_path) -> None:
 
 
 def outcome(resource_id: str, cost: int, hours: int, *outcomes) -> Resource:
-    return services.create_resource(None, resource_id=resource_id, title=resource_id, cost=cost, hours=hours,
+    return services.create_resource(SYSTEM, resource_id=resource_id, title=resource_id, cost=cost, hours=hours,
                                     outcomes=[services.OutcomeSpec(c, e, x) for c, e, x in outcomes])
 
 
@@ -97,7 +98,7 @@ def test_mentors_hold_the_competency_above_the_person(org, add, on_day) -> None:
     on_day(dt.date(2026, 3, 1))
     add(org.lee, org.p, 4, "assessor", dt.date(2026, 1, 5))
     add(org.olu, org.p, 1, "manager", dt.date(2026, 1, 5))
-    mentors = services.mentor_suggestions(org.kim)
+    mentors = services.mentor_suggestions(org.kim, viewer=SYSTEM)
     assert [(m.person.name, m.competency_code, m.level) for m in mentors] == [("Lee", "P", 4), ("Olu", "P", 1)]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.evidence import proficiency as prof
 
 D = dt.date
@@ -47,10 +48,10 @@ def org(cast) -> Org:
     from compms.frameworks import services as frameworks
     from compms.organisation.models import Context, Position, Requirement, Role, Unit
 
-    version = frameworks.create_framework(code="OPS", name="Operations", actor=None)
-    p = frameworks.create_competency(version, None, code="P", name="Pump maintenance")
-    q = frameworks.create_competency(version, None, code="Q", name="Quality checks")
-    frameworks.publish(version, None)
+    version = frameworks.create_framework(code="OPS", name="Operations", actor=SYSTEM)
+    p = frameworks.create_competency(version, SYSTEM, code="P", name="Pump maintenance")
+    q = frameworks.create_competency(version, SYSTEM, code="Q", name="Quality checks")
+    frameworks.publish(version, SYSTEM)
 
     unit = Unit.objects.create(external_id="U1", name="Plant", path="/")
     unit.path = f"/{unit.pk}/"
@@ -94,7 +95,7 @@ def add(org):
              valid_until: dt.date | None = None, **extra: Any):
         if source == "assessor" and "assessor" not in extra:
             extra["assessor"] = org.ava
-        return record_evidence(None, person=who, competency=competency, level=level, source=source,
+        return record_evidence(SYSTEM, person=who, competency=competency, level=level, source=source,
                                assessed_on=assessed_on, valid_until=valid_until, **extra)
 
     return make

@@ -112,8 +112,11 @@ def test_the_second_of_two_reviewers_gets_a_conflict_and_nothing_is_lost(org, ca
     seen_by_assessor = Claim.objects.get(pk=claim.pk)
     services.register_assessor(cast.hr, person=org.ava, competency=org.p, max_level=5)
     services.verify_claim(claim, cast.manager, level=3)
-    with pytest.raises(services.Conflict, match="already verified by manager"):
+    # Closed, the claim is no longer the assessor's to see, nor is who closed it; HR sees both.
+    with pytest.raises(services.Conflict, match="already verified by someone else"):
         services.verify_claim(seen_by_assessor, cast.assessor, level=2, source="assessor")
+    with pytest.raises(services.Conflict, match="already verified by manager"):
+        services.reject_claim(seen_by_assessor, cast.hr, comment="late")
     # The conditional update itself refuses a stale pending claim (the guard a real race hits).
     with pytest.raises(services.Conflict):
         services._close_claim(seen_by_assessor, cast.assessor, Claim.Status.REJECTED, "late")
@@ -183,7 +186,12 @@ def test_claim_workflow_through_the_api(org, api, on_day):
 def test_an_assessor_cannot_verify_above_their_level_through_the_api(org, api, cast, on_day, add):
     on_day(TODAY)
     add(org.ava, org.q, 1, "certificate", D(2025, 1, 1))
-    claim = services.create_claim(cast.employee, competency=org.q, level=2)
+    # A claim above the assessor's cover is not theirs to see (issue 10: assessors see only claims they may verify).
+    above = services.create_claim(cast.employee, competency=org.q, level=2)
+    assert api("assessor").post(f"/api/v1/claims/{above.pk}/verify", {"level": 2}).status_code == 404
+    services.reject_claim(above, cast.manager, comment="not yet")
+    # One within it may not be verified at a level above it.
+    claim = services.create_claim(cast.employee, competency=org.q, level=1)
     refused = api("assessor").post(f"/api/v1/claims/{claim.pk}/verify", {"level": 2, "source": "assessor"})
     assert refused.status_code == 403
     assert "only up to level 1" in refused.json()["detail"]

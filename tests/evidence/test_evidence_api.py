@@ -35,7 +35,10 @@ def test_a_manager_records_manager_evidence_for_a_report(org, api):
 
 def test_a_manager_may_not_record_for_someone_outside_their_team_or_another_source(org, api):
     manager = api("manager")
-    assert manager.post("/api/v1/evidence", body(employee_id="E-OLU")).status_code == 403
+    outside = manager.post("/api/v1/evidence", body(employee_id="E-OLU"))
+    # Someone outside the team does not exist for this manager: the same answer as an unknown id.
+    assert (outside.status_code, outside.json()["detail"]) == (404, "No such person.")
+    assert manager.post("/api/v1/evidence", body(employee_id="E-NOBODY")).json() == outside.json()
     assert manager.post("/api/v1/evidence", body(source="certificate")).status_code == 403
     assert manager.post("/api/v1/evidence", body(employee_id="E-MO")).status_code == 403  # themselves
     assert Evidence.objects.count() == 0

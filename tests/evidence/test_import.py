@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from compms.access import SYSTEM
 from compms.core.rollup import EvidenceFact, rollup
 from compms.evidence import proficiency as prof
 from compms.evidence.imports import import_evidence_file
@@ -59,7 +60,7 @@ def test_a_good_file_is_stored_with_its_batch_and_refreshes_proficiency(org, cas
 
 
 def test_an_xlsx_file_imports_the_same_way(org, tmp_path):
-    import_evidence_file(write(tmp_path, GOOD, "evidence.xlsx"), None)
+    import_evidence_file(write(tmp_path, GOOD, "evidence.xlsx"), SYSTEM)
     assert Evidence.objects.count() == 5
 
 
@@ -67,7 +68,7 @@ def test_imported_rows_join_the_evidence_already_there(org, add, tmp_path, on_da
     on_day(D(2026, 3, 1))
     add(org.olu, org.p, 4, "certificate", D(2025, 1, 1))
     import_evidence_file(write(tmp_path, [["E-OLU", "OPS", "P", "2", "manager", "2026-01-01", "", "", "", ""]]),
-                         None)
+                         SYSTEM)
     row = CurrentProficiency.objects.get(person=org.olu, competency_uuid=org.p.uuid)
     assert (row.level, row.source) == (4, "certificate")
 
@@ -85,7 +86,7 @@ def test_bad_rows_are_named_and_nothing_is_stored(org, tmp_path, on_day):
         ["E-KIM", "OPS", "P", "3", "manager", "01/10/2025", "", "E-GHOST", "moon", ""],  # row 9
     ]
     with pytest.raises(ImportFailed) as failure:
-        import_evidence_file(write(tmp_path, rows), None)
+        import_evidence_file(write(tmp_path, rows), SYSTEM)
     found = {(e.row, e.field) for e in failure.value.errors}
     assert found == {(3, "employee_id"), (4, "competency_code"), (5, "level"), (6, "valid_until"),
                      (7, "assessed_on"), (8, "source"), (9, "assessed_on"), (9, "assessor_id"), (9, "context")}
@@ -109,7 +110,7 @@ def test_the_command_prints_row_numbered_errors(org, tmp_path):
 def test_a_missing_column_is_reported_on_the_header_row(org, tmp_path):
     path = write(tmp_path, [["E-KIM", "OPS", "P", "3", "manager"]], header=HEADER[:5])
     with pytest.raises(ImportFailed) as failure:
-        import_evidence_file(path, None)
+        import_evidence_file(path, SYSTEM)
     assert [(e.row, e.field) for e in failure.value.errors] == [(1, "assessed_on")]
 
 
@@ -135,7 +136,7 @@ def test_the_bulk_refresh_matches_the_scalar_rollup_on_random_histories(org, tmp
         rows.append([rng.choice(people), "OPS", rng.choice("PQ"), str(rng.randrange(6)), rng.choice(sources),
                      assessed.isoformat(), until.isoformat() if until else "", "",
                      "north-site" if rng.random() < 0.2 else "", ""])
-    import_evidence_file(write(tmp_path, rows), None)
+    import_evidence_file(write(tmp_path, rows), SYSTEM)
     facts: dict[tuple, list[EvidenceFact]] = {}
     for e in Evidence.objects.all():
         facts.setdefault((e.person_id, e.competency_uuid, e.context_id), []).append(prof.fact_of(e))
@@ -173,7 +174,7 @@ def test_stray_spaces_and_blank_lines_are_tolerated(org, tmp_path):
                     " E-KIM , OPS , P , 3 , manager , 2025-10-01 ,  , , , spaced note \n"
                     ",,,,,,,,,\n"
                     "E-LEE,OPS,Q,2,test,2025-10-01,,,,\n", encoding="utf-8")
-    outcome = import_evidence_file(path, None)
+    outcome = import_evidence_file(path, SYSTEM)
     assert outcome.rows == 2
     kim = Evidence.objects.get(person=org.kim)
     assert (kim.level, kim.source, kim.valid_until, kim.note) == (3, "manager", None, "spaced note")

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.evidence import proficiency as prof
 from compms.evidence.models import CurrentProficiency, Evidence
 from compms.evidence.services import revoke_evidence, supersede_evidence
@@ -77,7 +78,7 @@ def test_revoked_evidence_is_ignored_and_kept_in_the_history(org, add):
     add(org.kim, org.p, 2, "manager", D(2025, 1, 1))
     wrong = add(org.kim, org.p, 5, "certificate", D(2025, 6, 1))
     assert level_of(org.kim, org.p, D(2026, 1, 1)).level == 5
-    revoke_evidence(wrong, None, reason="certificate belongs to another Kim")
+    revoke_evidence(wrong, SYSTEM, reason="certificate belongs to another Kim")
     assert level_of(org.kim, org.p, D(2026, 1, 1)).level == 2
     stored = Evidence.objects.get(pk=wrong.pk)
     assert (stored.status, stored.reason, stored.level) == ("revoked", "certificate belongs to another Kim", 5)
@@ -86,7 +87,7 @@ def test_revoked_evidence_is_ignored_and_kept_in_the_history(org, add):
 
 def test_a_superseded_record_is_replaced_by_its_correction(org, add):
     typo = add(org.kim, org.p, 4, "manager", D(2025, 1, 1))
-    fixed = supersede_evidence(typo, None, reason="typed 4 for 2", level=2, assessed_on=D(2025, 1, 1))
+    fixed = supersede_evidence(typo, SYSTEM, reason="typed 4 for 2", level=2, assessed_on=D(2025, 1, 1))
     assert level_of(org.kim, org.p, D(2026, 1, 1)).level == 2
     old = Evidence.objects.get(pk=typo.pk)
     assert (old.status, old.superseded_by_id, old.reason) == ("superseded", fixed.pk, "typed 4 for 2")
@@ -154,7 +155,7 @@ def test_bulk_rebuild_agrees_with_the_incremental_rows(org, add, on_day):
     add(org.lee, org.p, 3, "certificate", D(2024, 1, 31), D(2026, 1, 31))
     add(org.lee, org.q, 2, "self", D(2026, 1, 31), context=org.site)
     gone = add(org.olu, org.q, 5, "certificate", D(2026, 1, 31))
-    revoke_evidence(gone, None, reason="duplicate")
+    revoke_evidence(gone, SYSTEM, reason="duplicate")
 
     def snapshot():
         return {(r.person_id, r.competency_uuid, r.context_id, r.level, r.status, r.verified, r.source,

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.evidence.models import Claim, Evidence
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_history_shows_a_revoked_record_with_its_reason(org, add, login_client):
     from compms.evidence.services import revoke_evidence
 
     record = add(org.kim, org.p, 4, "manager", dt.date(2025, 10, 1))
-    revoke_evidence(record, None, reason="Recorded against the wrong person")
+    revoke_evidence(record, SYSTEM, reason="Recorded against the wrong person")
     page = login_client("employee").get("/evidence/me/").content.decode()
     assert "Recorded against the wrong person" in page and "revoked" in page
 
@@ -113,22 +114,32 @@ def test_reject_needs_a_comment_and_revokes_the_self_assessment(org, login_clien
 
 
 def test_second_reviewer_gets_a_clear_conflict_message(org, login_client):
-    from compms.evidence.services import verify_claim
+    from compms.evidence.services import register_assessor, verify_claim
 
+    register_assessor(SYSTEM, person=org.ava, competency=org.p, max_level=3)  # so the claim was Ava's to see
     login_client("employee").post("/evidence/claims/", {"competency": org.p.pk, "level": 2})
     claim = Claim.objects.get()
     verify_claim(claim, org.mo.user)  # the manager, in another tab
     page = login_client("assessor").post(f"/evidence/reviews/{claim.pk}/", {
         f"c{claim.pk}-action": "verify", f"c{claim.pk}-source": "assessor"}, follow=True).content.decode()
-    assert "already verified by manager" in page
+    # The claim is no longer Ava's to see, so neither is who closed it.
+    assert "already verified by someone else" in page and "manager" not in page.split("already verified")[1][:40]
     assert Evidence.objects.filter(source="assessor").count() == 0
 
 
 def test_assessor_may_not_verify_above_what_they_may_assess(org, login_client):
+    from compms.evidence.services import register_assessor
+
     login_client("employee").post("/evidence/claims/", {"competency": org.p.pk, "level": 3})
     claim = Claim.objects.get()
-    page = login_client("assessor").post(f"/evidence/reviews/{claim.pk}/", {
-        f"c{claim.pk}-action": "verify", f"c{claim.pk}-source": "assessor"}, follow=True).content.decode()
-    assert "only up to level 0" in page
+    assessor = login_client("assessor")
+    # Beyond their cover the claim is not theirs to see at all.
+    assert assessor.post(f"/evidence/reviews/{claim.pk}/", {
+        f"c{claim.pk}-action": "verify", f"c{claim.pk}-source": "assessor"}).status_code == 404
+    register_assessor(SYSTEM, person=org.ava, competency=org.p, max_level=3)
+    page = assessor.post(f"/evidence/reviews/{claim.pk}/", {
+        f"c{claim.pk}-action": "verify", f"c{claim.pk}-source": "assessor", f"c{claim.pk}-level": 4},
+        follow=True).content.decode()
+    assert "only up to level 3" in page
     claim.refresh_from_db()
     assert claim.status == "pending"

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from compms.access import SYSTEM
 from compms.audit.models import AuditEntry
 from compms.frameworks import services
 from compms.frameworks.models import Competency, Framework, FrameworkVersion
@@ -351,11 +352,11 @@ def test_bad_relations_are_refused(editor):
 
 def make_framework(code: str, names: list[tuple[str, str, str]], publish: bool = True) -> FrameworkVersion:
     """A framework built straight through the services, for list and search tests."""
-    version = services.create_framework(code=code, name=f"{code} framework", actor=None)
+    version = services.create_framework(code=code, name=f"{code} framework", actor=SYSTEM)
     for comp_code, name, kind in names:
-        services.create_competency(version, None, code=comp_code, name=name, kind=kind)
+        services.create_competency(version, SYSTEM, code=comp_code, name=name, kind=kind)
     if publish:
-        services.publish(version, None)
+        services.publish(version, SYSTEM)
     return version
 
 
@@ -379,7 +380,7 @@ def test_framework_list_filters_by_version_status_and_text(editor):
     make_framework("ALPHA", [("A1", "Welding", "skill")])
     make_framework("BETA", [("B1", "Rigging", "skill")], publish=False)
     old = make_framework("GAMMA", [("G1", "Scaffolding", "skill")])
-    services.retire(old, None)
+    services.retire(old, SYSTEM)
 
     listed = editor.get(BASE).json()
     assert listed["count"] == 3
@@ -396,8 +397,8 @@ def test_framework_list_filters_by_version_status_and_text(editor):
 def test_search_finds_competencies_across_frameworks_in_their_default_version(editor):
     alpha = make_framework("ALPHA", [("A1", "Permit to work", "skill"), ("A2", "Welding", "skill")])
     make_framework("BETA", [("B1", "Permit issuing", "knowledge")], publish=False)
-    draft = services.new_version(alpha.framework, None)
-    services.create_competency(draft, None, code="A3", name="Permit audits")
+    draft = services.new_version(alpha.framework, SYSTEM)
+    services.create_competency(draft, SYSTEM, code="A3", name="Permit audits")
 
     response = editor.get("/api/v1/competencies/search", q="permit")
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.audit.models import AuditEntry
 from compms.frameworks import services
 from compms.frameworks.models import Competency, Framework, FrameworkVersion, LevelIndicator, Relation
@@ -17,20 +18,20 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ops(cast) -> FrameworkVersion:
     """Draft v1 of OPS: SAF (domain) > SAF.01 Permit to work > SAF.01.1 Isolation, and ELEC."""
-    version = services.create_framework(code="OPS", name="Operations", actor=None,
+    version = services.create_framework(code="OPS", name="Operations", actor=SYSTEM,
                                         description="Field operations dictionary")
-    safety = services.create_competency(version, None, code="SAF", name="Operations safety", kind="knowledge",
+    safety = services.create_competency(version, SYSTEM, code="SAF", name="Operations safety", kind="knowledge",
                                         item_type="Domain")
     permit = services.create_competency(
-        version, None, code="SAF.01", name="Permit to work", parent=safety, item_type="Competency",
+        version, SYSTEM, code="SAF.01", name="Permit to work", parent=safety, item_type="Competency",
         description="Plans, issues and closes permits for hazardous work.",
         esco_uri="http://data.europa.eu/esco/skill/permit-example", sfia_code="HSIN",
         external_ids={"case": "CF-1234"},
         indicators={1: "Knows when a permit is needed", 3: "Issues permits for routine isolations"},
     )
-    services.create_competency(version, None, code="SAF.01.1", name="Electrical isolation", parent=permit,
+    services.create_competency(version, SYSTEM, code="SAF.01.1", name="Electrical isolation", parent=permit,
                                kind="skill", item_type="Element")
-    services.create_competency(version, None, code="ELEC", name="Electrical maintenance", kind="skill")
+    services.create_competency(version, SYSTEM, code="ELEC", name="Electrical maintenance", kind="skill")
     return version
 
 
@@ -82,7 +83,7 @@ def test_competency_manager_sees_the_edit_controls(login_client, ops):
 def test_employee_posts_are_refused_and_change_nothing(login_client, ops):
     client = login_client("employee")
     permit = competency(ops, "SAF.01")
-    relation = services.add_relation(permit, None, kind="related", target=competency(ops, "ELEC"))
+    relation = services.add_relation(permit, SYSTEM, kind="related", target=competency(ops, "ELEC"))
     audit_rows = AuditEntry.objects.count()
     posts = {
         "/frameworks/": {"code": "NEW", "name": "New"},
@@ -143,7 +144,7 @@ def test_validation_errors_show_next_to_the_field_and_nothing_is_saved(login_cli
 
 def test_an_indicator_beyond_a_new_scale_is_refused_without_half_saving(login_client, ops):
     # The service saves the fields before it checks indicators; the transaction must undo that.
-    small = services.create_scale(ops, code="basic", name="Basic", actor=None,
+    small = services.create_scale(ops, code="basic", name="Basic", actor=SYSTEM,
                                   levels=[services.LevelSpec(0, "None"), services.LevelSpec(1, "Can do"),
                                           services.LevelSpec(2, "Can teach")])
     client = login_client("competency_manager")
@@ -157,7 +158,7 @@ def test_an_indicator_beyond_a_new_scale_is_refused_without_half_saving(login_cl
 
 
 def test_editing_a_published_version_is_refused_with_a_clear_message(login_client, ops):
-    services.publish(ops, None)
+    services.publish(ops, SYSTEM)
     client = login_client("competency_manager")
     permit = competency(ops, "SAF.01")
     response = client.post(url(ops, "SAF.01", "edit/"), edit_data(permit, name="Sneaky change"))
@@ -193,9 +194,9 @@ def test_add_child_and_delete_with_confirmation(login_client, ops):
 
 
 def test_relations_by_code_by_framework_code_and_by_uri(login_client, ops):
-    other = services.create_framework(code="LEAD", name="Leadership", actor=None)
-    services.create_competency(other, None, code="COACH", name="Coaching others")
-    services.publish(other, None)  # relations across frameworks point only at published competencies
+    other = services.create_framework(code="LEAD", name="Leadership", actor=SYSTEM)
+    services.create_competency(other, SYSTEM, code="COACH", name="Coaching others")
+    services.publish(other, SYSTEM)  # relations across frameworks point only at published competencies
     client = login_client("competency_manager")
     add = url(ops, "SAF.01", "relations/")
     client.post(add, {"kind": "prerequisite", "target": "ELEC"})
@@ -236,7 +237,7 @@ def test_framework_lifecycle_through_the_pages(login_client, cast):
     client.post("/frameworks/GRID/v1/publish/")
     assert "An empty version cannot be published." in page_text(client, "/frameworks/GRID/?version=1")
     version = FrameworkVersion.objects.get(framework__code="GRID", number=1)
-    services.create_competency(version, None, code="SW", name="Switching")
+    services.create_competency(version, SYSTEM, code="SW", name="Switching")
     client.post("/frameworks/GRID/v1/publish/")
     client.post("/frameworks/GRID/versions/new/", {"source": "1"})
     client.post("/frameworks/GRID/v1/retire/")
@@ -247,9 +248,9 @@ def test_framework_lifecycle_through_the_pages(login_client, cast):
 
 
 def test_framework_page_shows_latest_published_by_default_and_any_version_on_request(login_client, ops):
-    services.publish(ops, None)
-    draft = services.new_version(ops.framework, None)
-    services.update_competency(competency(draft, "ELEC"), None, name="Electrical maintenance (HV)")
+    services.publish(ops, SYSTEM)
+    draft = services.new_version(ops.framework, SYSTEM)
+    services.update_competency(competency(draft, "ELEC"), SYSTEM, name="Electrical maintenance (HV)")
     client = login_client("employee")
     default = page_text(client, "/frameworks/OPS/")
     assert "Competencies in v1" in default and "Electrical maintenance (HV)" not in default
@@ -259,11 +260,11 @@ def test_framework_page_shows_latest_published_by_default_and_any_version_on_req
 
 
 def test_compare_shows_added_removed_and_changed_fields(login_client, ops):
-    services.publish(ops, None)
-    draft = services.new_version(ops.framework, None)
-    services.update_competency(competency(draft, "ELEC"), None, name="Electrical maintenance (HV)")
-    services.delete_competency(competency(draft, "SAF.01.1"), None)
-    services.create_competency(draft, None, code="CYB", name="Cyber hygiene")
+    services.publish(ops, SYSTEM)
+    draft = services.new_version(ops.framework, SYSTEM)
+    services.update_competency(competency(draft, "ELEC"), SYSTEM, name="Electrical maintenance (HV)")
+    services.delete_competency(competency(draft, "SAF.01.1"), SYSTEM)
+    services.create_competency(draft, SYSTEM, code="CYB", name="Cyber hygiene")
     client = login_client("employee")
     html = page_text(client, "/frameworks/OPS/compare?from=1&to=2")
     assert "1 added, 1 removed, 1 changed." in html
@@ -278,7 +279,7 @@ def test_compare_shows_added_removed_and_changed_fields(login_client, ops):
 # ---------------------------------------------------------------- competency page
 
 def test_competency_page_shows_path_scale_indicators_and_external_ids(login_client, ops):
-    services.add_relation(competency(ops, "SAF.01.1"), None, kind="broader", target=competency(ops, "SAF.01"))
+    services.add_relation(competency(ops, "SAF.01.1"), SYSTEM, kind="broader", target=competency(ops, "SAF.01"))
     client = login_client("employee")
     html = page_text(client, url(ops, "SAF.01.1").replace(str(competency(ops, "SAF.01.1").uuid), "SAF.01.1"))
     breadcrumb = re.search(r'<nav class="breadcrumb".*?</nav>', html, re.S).group(0)
@@ -312,13 +313,13 @@ def build_tree(version: FrameworkVersion, roots: int, depth: int) -> None:
     for root in range(roots):
         parent = None
         for level in range(depth):
-            parent = services.create_competency(version, None, code=f"T{root}.{level}", name=f"Node {root}.{level}",
+            parent = services.create_competency(version, SYSTEM, code=f"T{root}.{level}", name=f"Node {root}.{level}",
                                                 parent=parent)
 
 
 @pytest.mark.parametrize(("roots", "depth"), [(1, 2), (6, 15)])
 def test_tree_page_uses_a_fixed_number_of_queries(login_client, cast, django_assert_max_num_queries, roots, depth):
-    version = services.create_framework(code="BIG", name="Big", actor=None)
+    version = services.create_framework(code="BIG", name="Big", actor=SYSTEM)
     build_tree(version, roots, depth)
     client = login_client("competency_manager")
     with django_assert_max_num_queries(6):
@@ -350,11 +351,11 @@ def test_search_finds_by_code_name_description_and_indicator(login_client, ops):
 
 
 def test_search_covers_latest_published_and_drafts_and_can_be_limited_to_a_framework(login_client, ops):
-    services.publish(ops, None)
-    draft = services.new_version(ops.framework, None)
-    services.update_competency(competency(draft, "ELEC"), None, name="Electrical maintenance (HV)")
-    other = services.create_framework(code="LEAD", name="Leadership", actor=None)
-    services.create_competency(other, None, code="LEAD.E", name="Electrical safety leadership")
+    services.publish(ops, SYSTEM)
+    draft = services.new_version(ops.framework, SYSTEM)
+    services.update_competency(competency(draft, "ELEC"), SYSTEM, name="Electrical maintenance (HV)")
+    other = services.create_framework(code="LEAD", name="Leadership", actor=SYSTEM)
+    services.create_competency(other, SYSTEM, code="LEAD.E", name="Electrical safety leadership")
     client = login_client("employee")
     html = page_text(client, "/frameworks/search?q=electrical")
     versions_found = re.findall(r"<td>(\w+) <span class=\"badge \w+\">v(\d)", html)
@@ -363,8 +364,8 @@ def test_search_covers_latest_published_and_drafts_and_can_be_limited_to_a_frame
     limited = page_text(client, "/frameworks/search?q=electrical&framework=OPS&version=2")
     assert re.findall(r"<td>(\w+) <span class=\"badge \w+\">v(\d)", limited) == [("OPS", "2"), ("OPS", "2")]
     # A retired version drops out of the search; the newer published one stays.
-    services.publish(draft, None)
-    services.retire(ops, None)
+    services.publish(draft, SYSTEM)
+    services.retire(ops, SYSTEM)
     html = page_text(client, "/frameworks/search?q=electrical&framework=OPS")
     assert re.findall(r"<td>(\w+) <span class=\"badge \w+\">v(\d)", html) == [("OPS", "2"), ("OPS", "2")]
 
@@ -372,8 +373,8 @@ def test_search_covers_latest_published_and_drafts_and_can_be_limited_to_a_frame
 def test_competency_page_queries_do_not_grow_with_relations(login_client, ops, django_assert_max_num_queries):
     permit = competency(ops, "SAF.01")
     for code in ("SAF", "ELEC", "SAF.01.1"):
-        services.add_relation(permit, None, kind="related", target=competency(ops, code))
-        services.add_relation(competency(ops, code), None, kind="broader", target=permit)
+        services.add_relation(permit, SYSTEM, kind="related", target=competency(ops, code))
+        services.add_relation(competency(ops, code), SYSTEM, kind="broader", target=permit)
     client = login_client("competency_manager")
     path = url(ops, "SAF.01")
     with django_assert_max_num_queries(12):
@@ -384,7 +385,7 @@ def test_competency_page_queries_do_not_grow_with_relations(login_client, ops, d
 
 
 def test_tree_escapes_what_people_typed(login_client, ops):
-    services.create_competency(ops, None, code="V<1>", name="Valves & <b>pumps</b>", item_type="<i>Element</i>",
+    services.create_competency(ops, SYSTEM, code="V<1>", name="Valves & <b>pumps</b>", item_type="<i>Element</i>",
                                parent=competency(ops, "ELEC"))
     html = page_text(login_client("employee"), "/frameworks/OPS/")
     assert "<code>V&lt;1&gt;</code> Valves &amp; &lt;b&gt;pumps&lt;/b&gt;" in html

@@ -62,6 +62,7 @@ def _unit(external_id: str, name: str, parent: Any = None) -> Any:
 
 
 def build_random_org(seed: int, people: int = 30, cast: Any = None) -> RandomOrg:
+    from compms.access import SYSTEM
     from compms.evidence import proficiency as prof
     from compms.evidence.models import Evidence
     from compms.frameworks import services as frameworks
@@ -72,10 +73,10 @@ def build_random_org(seed: int, people: int = 30, cast: Any = None) -> RandomOrg
     competencies: dict[str, Any] = {}
     for code, names, policy in (("ALPHA", [f"A{i}" for i in range(1, 7)], "default"),
                                 ("BETA", [f"B{i}" for i in range(1, 5)], "highest")):
-        version = frameworks.create_framework(code=code, name=f"{code} framework", actor=None)
+        version = frameworks.create_framework(code=code, name=f"{code} framework", actor=SYSTEM)
         for name in names:
-            competencies[name] = frameworks.create_competency(version, None, code=name, name=f"Competency {name}")
-        frameworks.publish(version, None)
+            competencies[name] = frameworks.create_competency(version, SYSTEM, code=name, name=f"Competency {name}")
+        frameworks.publish(version, SYSTEM)
         Framework.objects.filter(code=code).update(rollup_policy=policy)
     north = Context.objects.create(code="north", name="North site")
 

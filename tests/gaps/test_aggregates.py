@@ -13,6 +13,7 @@ from collections import Counter
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.core.fit import GAP_MET, role_fit
 from compms.core.fit import Requirement as FitRequirement
 from compms.evidence import proficiency as prof
@@ -39,7 +40,7 @@ def test_competency_totals_are_the_sum_of_each_persons_own_gaps(random_org, seed
     people = reference.answers(as_of or prof.today())
     rows = reference.merged_rows(people)
 
-    report = reports.gap_report(None, ReportParams(as_of=as_of))
+    report = reports.gap_report(SYSTEM, ReportParams(as_of=as_of))
 
     assert ours(report) == reference.competency_totals(rows)
     assert report.requirements == len(rows)
@@ -56,7 +57,7 @@ def test_expired_and_missing_are_told_apart_as_the_person_service_does(random_or
     statuses = Counter(gap.status for _, gap in rows)
     assert statuses["expired"] > 0 and statuses["missing"] > 0
 
-    report = reports.gap_report(None, ReportParams(as_of=day))
+    report = reports.gap_report(SYSTEM, ReportParams(as_of=day))
 
     assert sum(c.expired for c in report.competencies) == statuses["expired"]
     assert sum(c.missing for c in report.competencies) == statuses["missing"]
@@ -67,7 +68,7 @@ def test_unit_totals_count_everyone_below_the_unit(random_org):
     day = D(2025, 9, 1)
     rows = reference.merged_rows(reference.answers(day))
 
-    report = reports.gap_report(None, ReportParams(as_of=day))
+    report = reports.gap_report(SYSTEM, ReportParams(as_of=day))
 
     by_unit = {u.external_id: u for u in report.units}
     for external_id, unit in org.units.items():
@@ -86,7 +87,7 @@ def test_role_fit_and_readiness_average_the_person_service(random_org, as_of):
     random_org(7)
     people = reference.answers(as_of or prof.today())
 
-    report = reports.gap_report(None, ReportParams(as_of=as_of))
+    report = reports.gap_report(SYSTEM, ReportParams(as_of=as_of))
 
     assert report.roles, "the generated organisation has people in roles"
     for summary in report.roles:
@@ -104,11 +105,11 @@ def test_each_filter_counts_the_matching_person_level_lines(random_org):
     names = reference.labels()
     east = org.units["EAST"].path
 
-    by_unit = reports.gap_report(None, ReportParams(unit="EAST", as_of=day))
-    by_role = reports.gap_report(None, ReportParams(role="R1", as_of=day))
-    by_framework = reports.gap_report(None, ReportParams(framework="BETA", as_of=day))
-    essentials = reports.gap_report(None, ReportParams(criticality="essential", as_of=day))
-    combined = reports.gap_report(None, ReportParams(unit="EAST", role="R2", criticality="desirable", as_of=day))
+    by_unit = reports.gap_report(SYSTEM, ReportParams(unit="EAST", as_of=day))
+    by_role = reports.gap_report(SYSTEM, ReportParams(role="R1", as_of=day))
+    by_framework = reports.gap_report(SYSTEM, ReportParams(framework="BETA", as_of=day))
+    essentials = reports.gap_report(SYSTEM, ReportParams(criticality="essential", as_of=day))
+    combined = reports.gap_report(SYSTEM, ReportParams(unit="EAST", role="R2", criticality="desirable", as_of=day))
 
     assert ours(by_unit) == reference.competency_totals([(a, g) for a, g in merged if a.unit_path.startswith(east)])
     assert ours(by_role) == reference.competency_totals(reference.role_rows(people, "R1"))
@@ -141,7 +142,7 @@ def test_heatmap_cells_and_their_people_match_the_person_level_lines(random_org)
     rows = reference.merged_rows(reference.answers(day))
     names = reference.labels()
     snapshot = load_snapshot()
-    scope = reports.make_scope(snapshot, None, ReportParams(as_of=day))
+    scope = reports.make_scope(snapshot, SYSTEM, ReportParams(as_of=day))
 
     heat = analysis.heatmap(snapshot, scope, max_columns=50)
 
@@ -156,7 +157,7 @@ def test_heatmap_cells_and_their_people_match_the_person_level_lines(random_org)
                       and (a.unit_path == path if row.direct else a.unit_path.startswith(path))]
             assert (int(heat.requirements[i, j]), int(heat.met[i, j])) == (
                 len(inside), sum(1 for _, g in inside if g.status == GAP_MET))
-            scoped = reports.make_scope(snapshot, None, ReportParams(unit=snapshot.unit_external_id[row.unit],
+            scoped = reports.make_scope(snapshot, SYSTEM, ReportParams(unit=snapshot.unit_external_id[row.unit],
                                                                      as_of=day))
             behind = analysis.cell_rows(snapshot, scoped, claim_index, direct=row.direct)
             assert sorted(snapshot.person_employee_id[behind.person].tolist()) == sorted(
@@ -175,7 +176,7 @@ def test_best_fit_ranks_everyone_by_their_fit_against_the_whole_profile(random_o
         expected.append((-fit.fit, fit.weighted_gap, person.name, person.employee_id, fit))
     expected.sort(key=lambda item: item[:3])
 
-    _snapshot, _scope, result = reports.best_fit(None, "R2", ReportParams(as_of=day), top=8)
+    _snapshot, _scope, result = reports.best_fit(SYSTEM, "R2", ReportParams(as_of=day), top=8)
 
     assert result.considered == len(expected)
     assert [(c.employee_id, round(c.fit, 12), c.ready) for c in result.candidates] == [
@@ -184,7 +185,7 @@ def test_best_fit_ranks_everyone_by_their_fit_against_the_whole_profile(random_o
         assert candidate.holds_role == (candidate.employee_id in holders)
         assert len(candidate.gaps) == sum(1 for g in fit.gaps if g.status != GAP_MET)
 
-    _, _, without_holders = reports.best_fit(None, "R2", ReportParams(as_of=day), top=50, exclude_holders=True)
+    _, _, without_holders = reports.best_fit(SYSTEM, "R2", ReportParams(as_of=day), top=50, exclude_holders=True)
     assert not any(c.holds_role for c in without_holders.candidates)
     assert without_holders.considered == len(expected) - len(holders)
 
@@ -209,7 +210,7 @@ def test_expiry_waves_count_the_month_each_met_requirement_stops_being_met(rando
     assert sum(expected.values()) > 0, "some requirement lapses in the generated data"
 
     snapshot = load_snapshot()
-    waves = analysis.expiry_waves(snapshot, reports.make_scope(snapshot, None, ReportParams(as_of=day)))
+    waves = analysis.expiry_waves(snapshot, reports.make_scope(snapshot, SYSTEM, ReportParams(as_of=day)))
 
     assert [m.requirements for m in waves.months] == [expected[m] for m in range(12)]
     assert [m.month for m in waves.months] == [end.replace(day=1) for end in ends]
@@ -221,7 +222,7 @@ def test_coverage_over_time_is_todays_requirements_met_on_each_date(random_org):
     people = reference.answers(day)
     snapshot = load_snapshot()
 
-    points = analysis.coverage_over_time(snapshot, reports.make_scope(snapshot, None, ReportParams(as_of=day)))
+    points = analysis.coverage_over_time(snapshot, reports.make_scope(snapshot, SYSTEM, ReportParams(as_of=day)))
 
     assert [p.day for p in points if not p.projected][-1] == day
     for point in points[::5]:
@@ -255,7 +256,7 @@ def test_single_points_of_competence_match_a_count_of_holders_per_unit(random_or
             expected[(unit, names[key])] = (level, requiring[(unit, key)], len(holders))
     assert expected, "the generated organisation has single points"
 
-    points = analysis.single_points(load_snapshot(), reports.make_scope(load_snapshot(), None,
+    points = analysis.single_points(load_snapshot(), reports.make_scope(load_snapshot(), SYSTEM,
                                                                         ReportParams(as_of=day)))
 
     assert {(p.unit_external_id, (p.claim.framework, p.claim.code, p.claim.context)):
@@ -266,7 +267,7 @@ def test_level_distribution_counts_everyone_in_the_unit_at_each_level(random_org
     org = random_org(15)
     day = D(2025, 9, 1)
     snapshot = load_snapshot()
-    scope = reports.make_scope(snapshot, None, ReportParams(unit="EAST", as_of=day))
+    scope = reports.make_scope(snapshot, SYSTEM, ReportParams(unit="EAST", as_of=day))
     claim = reports.resolve_claim(snapshot, "ALPHA:A1")
     competency = org.competencies["A1"]
     inside = [p for p in Person.objects.filter(active=True) if p.unit.path.startswith(org.units["EAST"].path)]

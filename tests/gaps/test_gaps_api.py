@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.gaps import reports
 from compms.gaps.loader import clear_cache
 from compms.gaps.reports import ReportParams
@@ -27,7 +28,7 @@ def test_organisation_gaps_give_per_competency_and_per_unit_figures(org, api):
 
     assert response.status_code == 200
     body = response.json()
-    assert body == reports.gap_report(None, ReportParams(as_of=D(2025, 9, 1))).as_dict() | {"as_of": DAY}
+    assert body == reports.gap_report(SYSTEM, ReportParams(as_of=D(2025, 9, 1))).as_dict() | {"as_of": DAY}
     competency = body["competencies"][0]
     assert {"framework", "competency", "people_required", "people_short", "levels_short", "missing",
             "expired"} <= set(competency)

@@ -10,6 +10,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from compms.access import SYSTEM
 from compms.gaps import cli, reports
 from compms.gaps.reports import ReportParams
 
@@ -26,7 +27,7 @@ def org(random_org):
 def test_org_json_lists_competencies_and_units_as_documented(org):
     body = json.loads(cli.org_scope(True, DAY, "json"))
 
-    assert body == reports.gap_report(None, ReportParams(as_of=DAY)).as_dict()
+    assert body == reports.gap_report(SYSTEM, ReportParams(as_of=DAY)).as_dict()
     assert body["scope"] == "organisation" and body["as_of"] == "2025-09-01"
     for competency in body["competencies"]:
         assert {"framework", "competency", "people_required", "people_short", "levels_short", "missing",
@@ -45,7 +46,7 @@ def test_unit_scope_covers_the_units_subtree(org):
 
 def test_csv_has_a_row_per_competency_then_per_unit(org):
     rows = list(csv.DictReader(io.StringIO(cli.unit_or_org_report(None, DAY, "csv"))))
-    report = reports.gap_report(None, ReportParams(as_of=DAY))
+    report = reports.gap_report(SYSTEM, ReportParams(as_of=DAY))
 
     assert [r["kind"] for r in rows] == ["competency"] * len(report.competencies) + ["unit"] * len(report.units)
     first = report.competencies[0]
@@ -56,7 +57,7 @@ def test_csv_has_a_row_per_competency_then_per_unit(org):
 def test_table_names_the_scope_and_the_share_met(org):
     text = cli.unit_or_org_report("WEST", DAY, "table")
 
-    report = reports.gap_report(None, ReportParams(unit="WEST", as_of=DAY))
+    report = reports.gap_report(SYSTEM, ReportParams(unit="WEST", as_of=DAY))
     assert text.startswith(f"Gaps for WEST, as of 2025-09-01: {report.people} people, {report.requirements} "
                            f"requirements, {report.met} met")
     assert "Per competency" in text and "Per unit" in text
@@ -85,7 +86,7 @@ def test_fit_command_ranks_the_top_people(org):
 
     body = json.loads(out.getvalue())
     assert body["role"] == "R2" and len(body["candidates"]) == 4
-    _, _, best = reports.best_fit(None, "R2", ReportParams(as_of=DAY), top=4)
+    _, _, best = reports.best_fit(SYSTEM, "R2", ReportParams(as_of=DAY), top=4)
     assert [c["person"] for c in body["candidates"]] == [c.employee_id for c in best.candidates]
 
 
@@ -108,7 +109,7 @@ def test_fit_command_refuses_an_unknown_role(org):
 def test_the_gaps_command_answers_org_and_unit(org):
     out = io.StringIO()
     call_command("gaps", "--org", "--as-of", "2025-09-01", "--format", "json", stdout=out)
-    assert json.loads(out.getvalue()) == reports.gap_report(None, ReportParams(as_of=DAY)).as_dict()
+    assert json.loads(out.getvalue()) == reports.gap_report(SYSTEM, ReportParams(as_of=DAY)).as_dict()
 
     unit = io.StringIO()
     call_command("gaps", "--unit", "EAST", "--as-of", "2025-09-01", "--format", "csv", stdout=unit)

@@ -8,6 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from compms.access import SYSTEM
 from compms.gaps import reports
 from compms.gaps.loader import clear_cache
 from compms.gaps.reports import ReportParams
@@ -27,7 +28,7 @@ def test_hr_sees_the_organisation_overview_with_its_figures(org, login_client):
     page = login_client("hr").get("/gaps/", {"as_of": DAY})
 
     assert page.status_code == 200
-    report = reports.gap_report(None, ReportParams(as_of=D(2025, 9, 1)))
+    report = reports.gap_report(SYSTEM, ReportParams(as_of=D(2025, 9, 1)))
     html = page.content.decode()
     assert "Gaps for the whole organisation" in html
     assert f"<div class=\"gaps-big\">{report.requirements}</div>" in html
@@ -95,7 +96,7 @@ def test_tables_download_as_csv_and_xlsx(org, login_client):
     assert csv["Content-Type"].startswith("text/csv")
     lines = csv.content.decode().splitlines()
     assert lines[0].startswith("framework,competency,competency_name")
-    assert len(lines) - 1 == len(reports.gap_report(None, ReportParams(as_of=D(2025, 9, 1))).competencies)
+    assert len(lines) - 1 == len(reports.gap_report(SYSTEM, ReportParams(as_of=D(2025, 9, 1))).competencies)
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
     assert header[:4] == ["unit", "unit_name", "framework", "competency"]

@@ -11,6 +11,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from compms.access import SYSTEM
 from compms.evidence import services as evidence_services
 from compms.evidence.models import Evidence
 from compms.gaps import loader, reports
@@ -81,39 +82,39 @@ def test_recording_evidence_changes_the_next_report(random_org):
     day = D(2026, 6, 1)
     line = Requirement.objects.filter(role__external_id="R1", context__isnull=True).select_related("competency").first()
     holder = Position.objects.filter(role__external_id="R1", holder__isnull=False).first().holder
-    before = competency_line(reports.gap_report(None, ReportParams(as_of=day)), line.competency.code)
+    before = competency_line(reports.gap_report(SYSTEM, ReportParams(as_of=day)), line.competency.code)
     # Make sure the holder meets it after the write, whatever they had: a level-5 assessment.
-    evidence_services.record_evidence(None, person=holder, competency=line.competency, level=5, source="assessor",
+    evidence_services.record_evidence(SYSTEM, person=holder, competency=line.competency, level=5, source="assessor",
                                       assessed_on=D(2026, 5, 1), assessor=org.people[0])
 
-    after = competency_line(reports.gap_report(None, ReportParams(as_of=day)), line.competency.code)
+    after = competency_line(reports.gap_report(SYSTEM, ReportParams(as_of=day)), line.competency.code)
 
     assert after.people_required == before.people_required
     assert after.people_met >= before.people_met
-    met_before = reports.gap_report(None, ReportParams(as_of=day)).met
+    met_before = reports.gap_report(SYSTEM, ReportParams(as_of=day)).met
     evidence = Evidence.objects.filter(person=holder).order_by("-pk").first()
-    evidence_services.revoke_evidence(evidence, None, reason="entered against the wrong person")
-    assert reports.gap_report(None, ReportParams(as_of=day)).met <= met_before
-    assert competency_line(reports.gap_report(None, ReportParams(as_of=day)), line.competency.code) == before
+    evidence_services.revoke_evidence(evidence, SYSTEM, reason="entered against the wrong person")
+    assert reports.gap_report(SYSTEM, ReportParams(as_of=day)).met <= met_before
+    assert competency_line(reports.gap_report(SYSTEM, ReportParams(as_of=day)), line.competency.code) == before
 
 
 def test_a_new_record_that_closes_a_gap_shows_at_once(random_org):
     org = random_org(25)
     day = D(2026, 6, 1)
-    report = reports.gap_report(None, ReportParams(as_of=day))
+    report = reports.gap_report(SYSTEM, ReportParams(as_of=day))
     short = next(c for c in report.competencies if c.people_short and c.context is None)
     snapshot = loader.load_snapshot()
     state_rows = reports.analysis.requirement_rows(
-        snapshot, reports.analysis.state(snapshot, day), reports.make_scope(snapshot, None, ReportParams(as_of=day)))
+        snapshot, reports.analysis.state(snapshot, day), reports.make_scope(snapshot, SYSTEM, ReportParams(as_of=day)))
     claim = next(i for i, c in enumerate(snapshot.claims) if c.code == short.competency and c.context is None)
     unmet = state_rows.take((state_rows.claim == claim) & (state_rows.status != 0))
     person_index = int(unmet.person[0])
     person = next(p for p in org.people if p.pk == int(snapshot.person_pk[person_index]))
 
-    evidence_services.record_evidence(None, person=person, competency=org.competencies[short.competency], level=5,
+    evidence_services.record_evidence(SYSTEM, person=person, competency=org.competencies[short.competency], level=5,
                                       source="certificate", assessed_on=D(2026, 5, 1))
 
-    after = competency_line(reports.gap_report(None, ReportParams(as_of=day)), short.competency)
+    after = competency_line(reports.gap_report(SYSTEM, ReportParams(as_of=day)), short.competency)
     assert after.people_met == short.people_met + 1
     assert after.people_short == short.people_short - 1
 
@@ -123,12 +124,12 @@ def test_changing_a_requirement_level_changes_the_next_report(random_org):
     day = D(2026, 6, 1)
     line = (Requirement.objects.filter(role__external_id="R2", context__isnull=True, level__lt=5)
             .select_related("competency", "role").first())
-    before = competency_line(reports.gap_report(None, ReportParams(role="R2", as_of=day)), line.competency.code)
+    before = competency_line(reports.gap_report(SYSTEM, ReportParams(role="R2", as_of=day)), line.competency.code)
 
-    organisation_services.set_requirement(line.role, None, competency=line.competency, level=5,
+    organisation_services.set_requirement(line.role, SYSTEM, competency=line.competency, level=5,
                                           criticality=line.criticality)
 
-    after = competency_line(reports.gap_report(None, ReportParams(role="R2", as_of=day)), line.competency.code)
+    after = competency_line(reports.gap_report(SYSTEM, ReportParams(role="R2", as_of=day)), line.competency.code)
     assert after.people_required == before.people_required
     assert after.levels_short > before.levels_short
     expected = reference.competency_totals(reference.role_rows(reference.answers(day), "R2"))
@@ -139,14 +140,14 @@ def test_changing_a_requirement_level_changes_the_next_report(random_org):
 def test_filling_and_vacating_a_position_changes_the_next_report(random_org):
     org = random_org(27)
     day = D(2026, 6, 1)
-    before = reports.gap_report(None, ReportParams(role="R1", as_of=day))
+    before = reports.gap_report(SYSTEM, ReportParams(role="R1", as_of=day))
     vacant = Position.objects.get(holder__isnull=True, role__external_id="R1")
     newcomer = next(p for p in org.people if not Position.objects.filter(holder=p, role__external_id="R1").exists())
 
-    organisation_services.assign_position(vacant, None, person=newcomer, start_date=day)
-    filled = reports.gap_report(None, ReportParams(role="R1", as_of=day))
-    organisation_services.vacate_position(vacant, None, end_date=day)
-    emptied = reports.gap_report(None, ReportParams(role="R1", as_of=day))
+    organisation_services.assign_position(vacant, SYSTEM, person=newcomer, start_date=day)
+    filled = reports.gap_report(SYSTEM, ReportParams(role="R1", as_of=day))
+    organisation_services.vacate_position(vacant, SYSTEM, end_date=day)
+    emptied = reports.gap_report(SYSTEM, ReportParams(role="R1", as_of=day))
 
     lines = Requirement.objects.filter(role__external_id="R1").count()
     assert filled.requirements == before.requirements + lines
@@ -158,8 +159,8 @@ def test_refreshing_after_writes_gives_what_a_full_load_gives(random_org):
     org = random_org(28)
     first = loader.load_snapshot()
     old = Evidence.objects.filter(status="active").order_by("pk").first()
-    evidence_services.revoke_evidence(old, None, reason="duplicate")
-    evidence_services.record_evidence(None, person=org.people[3], competency=org.competencies["B2"], level=2,
+    evidence_services.revoke_evidence(old, SYSTEM, reason="duplicate")
+    evidence_services.record_evidence(SYSTEM, person=org.people[3], competency=org.competencies["B2"], level=2,
                                       source="manager", assessed_on=D(2026, 1, 10))
 
     refreshed = loader.load_snapshot()
@@ -179,7 +180,7 @@ def test_the_disk_cache_is_a_starting_point_checked_against_the_database(random_
     path = tmp_path / "gaps-evidence.npz"
     monkeypatch.setattr(loader.disk_cache, "path", lambda using: path)
     loader.disk_cache.save("default", loader.read_evidence())
-    evidence_services.record_evidence(None, person=org.people[4], competency=org.competencies["A3"], level=3,
+    evidence_services.record_evidence(SYSTEM, person=org.people[4], competency=org.competencies["A3"], level=3,
                                       source="test", assessed_on=D(2026, 2, 2))
 
     from_disk = loader._current_evidence(None, loader.data_version(), "default")
@@ -202,21 +203,21 @@ def test_todays_rollup_is_reused_from_disk_only_for_the_same_data(random_org, tm
     org = random_org(30)
     monkeypatch.setattr(loader.disk_cache, "folder", lambda using: (tmp_path, "test"))
     today = prof.today()
-    first = reports.gap_report(None, ReportParams()).as_dict()
+    first = reports.gap_report(SYSTEM, ReportParams()).as_dict()
     assert (tmp_path / "gaps-rollup-test.npz").exists()
 
     loader.clear_cache()
     monkeypatch.setattr(analysis, "_rollup_by_policy", lambda snapshot, as_of: pytest.fail("rolled up again"))
-    assert reports.gap_report(None, ReportParams()).as_dict() == first  # a "new process": read from disk
+    assert reports.gap_report(SYSTEM, ReportParams()).as_dict() == first  # a "new process": read from disk
 
     monkeypatch.undo()
     monkeypatch.setattr(loader.disk_cache, "folder", lambda using: (tmp_path, "test"))
-    evidence_services.record_evidence(None, person=org.people[6], competency=org.competencies["A1"], level=4,
+    evidence_services.record_evidence(SYSTEM, person=org.people[6], competency=org.competencies["A1"], level=4,
                                       source="certificate", assessed_on=today - dt.timedelta(days=3))
     loader.clear_cache()
     calls = []
     original = analysis._rollup_by_policy
     monkeypatch.setattr(analysis, "_rollup_by_policy", lambda snapshot, as_of: calls.append(1) or original(snapshot,
                                                                                                        as_of))
-    reports.gap_report(None, ReportParams())
+    reports.gap_report(SYSTEM, ReportParams())
     assert calls == [1]  # the data changed, so the saved rollup was not used

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.frameworks.models import Competency, Framework, FrameworkVersion, Relation, Scale
 from compms.interop.base import ImportFailed
 from compms.interop.case import import_case
@@ -56,7 +57,7 @@ def counts() -> tuple[int, ...]:
 def refused(data: str | bytes, **options: Any) -> list[str]:
     before = counts()
     with pytest.raises(ImportFailed) as failure:
-        import_case(data, None, **options)
+        import_case(data, SYSTEM, **options)
     assert counts() == before  # nothing stored
     return [str(error) for error in failure.value.errors]
 
@@ -103,7 +104,7 @@ def test_duplicate_codes_are_refused_unless_renaming_is_asked_for():
                    [association(1, ident(1), "isChildOf", DOCUMENT), association(2, ident(2), "isChildOf", DOCUMENT)])
     errors = refused(data)
     assert errors == [f"item {ident(2)}, field humanCodingScheme: duplicate code 'A' (also item {ident(1)})"]
-    outcome, _stats = import_case(data, None, rename_duplicate_codes=True)
+    outcome, _stats = import_case(data, SYSTEM, rename_duplicate_codes=True)
     assert sorted(outcome.version.competencies.values_list("code", flat=True)) == ["A", "A-2"]
 
 
@@ -145,7 +146,7 @@ def test_an_indicator_level_beyond_its_scale_is_refused():
 
 @pytest.mark.django_db
 def test_a_bad_reimport_leaves_the_framework_as_it_was():
-    import_case(good_package(), None, publish=True)
+    import_case(good_package(), SYSTEM, publish=True)
     data = json.loads(good_package())
     data["CFItems"][0]["fullStatement"] = "Changed"
     data["CFItems"][2]["humanCodingScheme"] = "A.1"
@@ -164,7 +165,7 @@ def test_sloppy_but_readable_packages_are_accepted():
     data["CFAssociations"][1]["sequenceNumber"] = "2"
     data["CFAssociations"][2]["sequenceNumber"] = "1"
     data["CFItems"][1]["lastChangeDateTime"] = "2017-08-23 23:48:01"  # no T, no offset
-    outcome, _stats = import_case(json.dumps(data), None)
+    outcome, _stats = import_case(json.dumps(data), SYSTEM)
     children = outcome.version.competencies.get(code="A").children.order_by("sort_order")
     assert list(children.values_list("code", "sort_order")) == [("A.2", 1), ("A.1", 2)]
     assert children.get(code="A.1").extra["case"]["lastChangeDateTime"] == "2017-08-23T23:48:01+00:00"
@@ -182,7 +183,7 @@ def test_a_rubric_from_elsewhere_becomes_a_scale_with_indicators():
                                     "CFRubricCriterionLevels": criterion_levels}]}
     data = json.loads(good_package())
     data["CFRubrics"] = [rubric]
-    outcome, _stats = import_case(json.dumps(data), None)
+    outcome, _stats = import_case(json.dumps(data), SYSTEM)
     competency = outcome.version.competencies.get(code="A.1")
     scale = competency.scale
     assert scale.name == "Writing rubric" and str(scale.case_identifier) == RUBRIC

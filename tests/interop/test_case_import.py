@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from compms.access import SYSTEM
 from compms.frameworks.models import Competency, Framework, FrameworkVersion, Relation
 from compms.interop.case import import_case
 
@@ -47,7 +48,7 @@ def test_the_shared_folder_holds_the_packages_these_tests_know(case_dir):
 @pytest.mark.parametrize("name", sorted(PACKAGES))
 def test_each_shared_package_imports_with_its_items_associations_and_tree(case_dir, name):
     code, items, by_type, depth = PACKAGES[name]
-    outcome, stats = import_case(load(case_dir, name), None)
+    outcome, stats = import_case(load(case_dir, name), SYSTEM)
     assert outcome.framework.code == code
     assert stats.items == items and dict(stats.associations) == by_type
     version = current(code)
@@ -60,7 +61,7 @@ def test_each_shared_package_imports_with_its_items_associations_and_tree(case_d
 
 @pytest.mark.django_db
 def test_what_standards_could_be_keeps_texts_types_and_relations(case_dir):
-    import_case(load(case_dir, WHAT_STANDARDS), None)
+    import_case(load(case_dir, WHAT_STANDARDS), SYSTEM)
     version = current("WHAT-STANDARDS-COULD-BE")
     framework = version.framework
     assert framework.name == "What Standards Could Be"
@@ -102,7 +103,7 @@ def test_what_standards_could_be_keeps_texts_types_and_relations(case_dir):
 
 @pytest.mark.django_db
 def test_act_math_uses_abbreviated_statements_as_names_and_orders_siblings_naturally(case_dir):
-    import_case(load(case_dir, ACT_MATH), None)
+    import_case(load(case_dir, ACT_MATH), SYSTEM)
     version = current("ACT-HOLISTIC-FRAMEWORK-MATH")
     top = version.competencies.get(parent=None)
     assert top.code == "H.A.MATH.GM"
@@ -119,7 +120,7 @@ def test_act_math_uses_abbreviated_statements_as_names_and_orders_siblings_natur
 
 @pytest.mark.django_db
 def test_items_without_a_human_code_get_outline_codes(case_dir):
-    import_case(load(case_dir, SMARTLEVEL), None)
+    import_case(load(case_dir, SMARTLEVEL), SYSTEM)
     codes = dict(current("SMARTLEVEL-TEST").competencies.values_list("name", "code"))
     assert codes["Item 1"] == "1" and codes["Item 2"] == "2"
     assert codes["Item 1.10"] == "1.10" and codes["Item 2.2"] == "2.2"
@@ -139,12 +140,12 @@ def test_the_command_prints_the_framework_and_counts_and_publishes(case_dir):
 
 @pytest.mark.django_db
 def test_reimport_updates_in_place_and_never_duplicates(case_dir, tmp_path):
-    import_case(load(case_dir, WHAT_STANDARDS), None, publish=True)
+    import_case(load(case_dir, WHAT_STANDARDS), SYSTEM, publish=True)
     package = json.loads(load(case_dir, WHAT_STANDARDS))
     item = next(i for i in package["CFItems"] if i["humanCodingScheme"] == "CCSS.Math.Content.6.RP.A.1")
     item["fullStatement"] = "Understand ratios."
 
-    again, _stats = import_case(json.dumps(package), None)
+    again, _stats = import_case(json.dumps(package), SYSTEM)
     assert (again.added, again.updated, again.removed) == (0, 1, 0)
     framework = Framework.objects.get(code="WHAT-STANDARDS-COULD-BE")
     draft, published = framework.draft(), framework.latest_published()
@@ -155,21 +156,21 @@ def test_reimport_updates_in_place_and_never_duplicates(case_dir, tmp_path):
     assert Framework.objects.count() == 1
 
     # The same file once more: nothing to do, no third version.
-    third, _stats = import_case(json.dumps(package), None)
+    third, _stats = import_case(json.dumps(package), SYSTEM)
     assert not third.changed and framework.versions.count() == 2
     assert Competency.objects.filter(version=draft).count() == 16
 
 
 @pytest.mark.django_db
 def test_reimport_removes_what_the_package_no_longer_has(case_dir):
-    import_case(load(case_dir, WHAT_STANDARDS), None)
+    import_case(load(case_dir, WHAT_STANDARDS), SYSTEM)
     package = json.loads(load(case_dir, WHAT_STANDARDS))
     gone = next(i for i in package["CFItems"] if i["humanCodingScheme"] == "CCSS.Math.Content.6.RP.A.3d")
     package["CFItems"].remove(gone)
     package["CFAssociations"] = [a for a in package["CFAssociations"]
                                  if gone["identifier"] not in (a["originNodeURI"]["identifier"],
                                                                a["destinationNodeURI"]["identifier"])]
-    outcome, _stats = import_case(json.dumps(package), None)
+    outcome, _stats = import_case(json.dumps(package), SYSTEM)
     assert (outcome.added, outcome.updated, outcome.removed, outcome.relations_removed) == (0, 0, 1, 1)
     version = current("WHAT-STANDARDS-COULD-BE")
     assert version.number == 1 and version.competencies.count() == 15

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from compms.access import SYSTEM
 from compms.frameworks.models import Competency, Framework, FrameworkVersion
 from compms.interop.base import ImportFailed, read_table
 from compms.interop.case import export_case, import_case
@@ -37,14 +38,14 @@ def write(tmp_path: Path, text: str, name: str = "sheet.csv") -> Path:
 def refused(path: Path, **options) -> list[str]:
     before = (Framework.objects.count(), Competency.objects.count())
     with pytest.raises(ImportFailed) as failure:
-        import_table(path, None, **options)
+        import_table(path, SYSTEM, **options)
     assert (Framework.objects.count(), Competency.objects.count()) == before
     return [str(e) for e in failure.value.errors]
 
 
 @pytest.mark.django_db
 def test_a_sheet_creates_the_framework_with_tree_kinds_and_indicators(tmp_path):
-    outcome, _stats = import_table(write(tmp_path, SHEET), None)
+    outcome, _stats = import_table(write(tmp_path, SHEET), SYSTEM)
     assert (outcome.framework.code, outcome.framework.name, outcome.added) == ("PLANT", "Plant operations", 4)
     version = outcome.version
     pump = version.competencies.get(code="OPS.1")
@@ -58,15 +59,15 @@ def test_a_sheet_creates_the_framework_with_tree_kinds_and_indicators(tmp_path):
 
 @pytest.mark.django_db
 def test_reimport_is_idempotent_and_updates_by_code_or_uuid(tmp_path):
-    import_table(write(tmp_path, SHEET), None, publish=True)
-    again, _stats = import_table(write(tmp_path, SHEET), None)
+    import_table(write(tmp_path, SHEET), SYSTEM, publish=True)
+    again, _stats = import_table(write(tmp_path, SHEET), SYSTEM)
     assert not again.changed and Framework.objects.get(code="PLANT").versions.count() == 1
 
     uuid_of_calm = str(Framework.objects.get(code="PLANT").latest_published().competencies.get(code="CALM").uuid)
     changed = SHEET.replace("Start the pump", "Start the main pump").replace("CALM,,Staying calm", "COOL,,Staying calm")
     changed = changed.replace(",indicator_3\n", ",indicator_3,uuid\n", 1).replace("behavior,,,\n",
                                                                                   f"behavior,,,,{uuid_of_calm}\n")
-    outcome, _stats = import_table(write(tmp_path, changed), None)
+    outcome, _stats = import_table(write(tmp_path, changed), SYSTEM)
     assert (outcome.added, outcome.updated, outcome.removed, outcome.new_draft) == (0, 2, 0, True)
     draft = outcome.version
     assert draft.competencies.get(code="OPS.1").name == "Start the main pump"
@@ -76,10 +77,10 @@ def test_reimport_is_idempotent_and_updates_by_code_or_uuid(tmp_path):
 
 @pytest.mark.django_db
 def test_removing_a_parent_keeps_the_children_the_sheet_moves_elsewhere(tmp_path):
-    import_table(write(tmp_path, SHEET), None)
+    import_table(write(tmp_path, SHEET), SYSTEM)
     moved = HEADER + ("PLANT,Plant operations,OPS.1,,Start the pump,skill,Start-up sequence,Knows the steps,"
                       "Starts it alone\nPLANT,Plant operations,CALM,,Staying calm,behaviour,,,\n")
-    outcome, _stats = import_table(write(tmp_path, moved), None)
+    outcome, _stats = import_table(write(tmp_path, moved), SYSTEM)
     assert (outcome.added, outcome.updated, outcome.removed) == (0, 1, 2)
     version = outcome.version
     assert sorted(version.competencies.values_list("code", flat=True)) == ["CALM", "OPS.1"]
@@ -89,12 +90,12 @@ def test_removing_a_parent_keeps_the_children_the_sheet_moves_elsewhere(tmp_path
 
 @pytest.mark.django_db
 def test_codes_may_move_between_competencies_named_by_uuid(tmp_path):
-    import_table(write(tmp_path, SHEET), None)
+    import_table(write(tmp_path, SHEET), SYSTEM)
     ids = dict(Framework.objects.get(code="PLANT").draft().competencies.values_list("code", "uuid"))
     swapped = ("framework_code,code,name,uuid\n"
                f"PLANT,OPS,Operations,{ids['OPS']}\nPLANT,OPS.1,Pump hydraulics,{ids['OPS.2']}\n"
                f"PLANT,OPS.2,Start the pump,{ids['OPS.1']}\nPLANT,CALM,Staying calm,{ids['CALM']}\n")
-    outcome, _stats = import_table(write(tmp_path, swapped), None)
+    outcome, _stats = import_table(write(tmp_path, swapped), SYSTEM)
     assert (outcome.added, outcome.updated, outcome.removed) == (0, 2, 0)
     version = outcome.version
     assert str(version.competencies.get(code="OPS.1").uuid) == str(ids["OPS.2"])
@@ -118,14 +119,14 @@ def test_an_exported_sheet_imports_back_unchanged(tmp_path, fmt):
     assert [r.get("code") for r in rows] == ["SAF", "SAF.01", "LEAD"]
     assert rows[2].get("scale") == "sfia" and rows[2].get("indicator_7") == "Sets policy"
 
-    again, _stats = import_table(path, None)
+    again, _stats = import_table(path, SYSTEM)
     assert not again.changed
 
     Framework.objects.all().delete()
     # An empty database has no "sfia" scale for the LEAD row to name: a sheet cannot define scales.
     assert "row 4, field scale: no scale with code 'sfia' in OPS v1" in refused(path)
-    import_case(case_package, None)  # scales come with CASE; then the sheet fits again
-    again, _stats = import_table(path, None)
+    import_case(case_package, SYSTEM)  # scales come with CASE; then the sheet fits again
+    again, _stats = import_table(path, SYSTEM)
     assert not again.changed and dictionary_of("OPS") == before
 
 
@@ -166,7 +167,7 @@ def test_an_indicator_beyond_the_scale_is_refused(tmp_path):
 def test_the_sheet_must_name_one_framework(tmp_path):
     assert refused(write(tmp_path, "code,name\nA,Alpha\n")) == [
         "field framework_code: name the framework: fill the framework_code column or give --framework"]
-    outcome, _stats = import_table(write(tmp_path, "code,name\nA,Alpha\n"), None, framework_code="ALPHA")
+    outcome, _stats = import_table(write(tmp_path, "code,name\nA,Alpha\n"), SYSTEM, framework_code="ALPHA")
     assert outcome.framework.code == "ALPHA"
 
 
@@ -176,7 +177,7 @@ def test_the_sheet_must_name_one_framework(tmp_path):
 def test_the_common_core_ela_sheet_imports_in_the_opensalt_layout(case_dir, tmp_path, assert_valid_case):
     sheet = case_dir / "opensalt_ccsso_ela_item.csv"
     started = time.monotonic()
-    outcome, stats = import_table(sheet, None, layout="opensalt", framework_code="CCSS-ELA",
+    outcome, stats = import_table(sheet, SYSTEM, layout="opensalt", framework_code="CCSS-ELA",
                                   framework_name="Common Core ELA")
     elapsed = time.monotonic() - started
     assert elapsed < 10, f"1,189 rows took {elapsed:.1f}s"
@@ -199,13 +200,13 @@ def test_the_common_core_ela_sheet_imports_in_the_opensalt_layout(case_dir, tmp_
     assert sum(1 for i in package["CFItems"] if i.get("humanCodingScheme") == "CCRA.L.6") == 2
     assert sum(1 for i in package["CFItems"] if "humanCodingScheme" not in i) == 288
 
-    again, _stats = import_table(sheet, None, layout="opensalt", framework_code="CCSS-ELA")
+    again, _stats = import_table(sheet, SYSTEM, layout="opensalt", framework_code="CCSS-ELA")
     assert not again.changed and Competency.objects.count() == 1189
 
     # The same 1,189 items as a CASE package, into an empty database.
     Framework.objects.all().delete()
     started = time.monotonic()
-    import_case(json.dumps(package), None, rename_duplicate_codes=True)
+    import_case(json.dumps(package), SYSTEM, rename_duplicate_codes=True)
     elapsed = time.monotonic() - started
     assert elapsed < 10, f"a 1,189-item CASE package took {elapsed:.1f}s"
     assert FrameworkVersion.objects.get().competencies.get(code="CCRA.L.6-2").parent.code == "1.4.3"
@@ -230,3 +231,59 @@ def test_the_commands_import_and_export_sheets(tmp_path):
     assert [r.get("code") for r in read_table(target, required=("code",),
                                                optional=tuple(read_header(target)))] == ["OPS", "OPS.1", "OPS.2",
                                                                                           "CALM"]
+
+
+def opensalt_sheet() -> tuple[str, int]:
+    """An OpenSALT sheet of the size of the Common Core ELA one, written here: 12 strands without a
+    code (their smartLevel becomes it), then 4, 4 and 6 children a level, one code used twice."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["identifier", "fullStatement", "humanCodingScheme", "smartLevel", "educationLevel", "CFItemType"])
+    rows = 0
+    for strand in range(1, 13):
+        writer.writerow(["", f"Strand {strand}", "", str(strand), "", "Strand"])
+        for a in range(1, 5):
+            writer.writerow(["", f"Area {strand}.{a}", f"S{strand}.{a}", f"{strand}.{a}", "", "Area"])
+            for b in range(1, 5):
+                code = "DUP" if (strand, a, b) in ((1, 1, 1), (2, 1, 1)) else f"S{strand}.{a}.{b}"
+                writer.writerow(["", f"Cluster {strand}.{a}.{b}", code, f"{strand}.{a}.{b}", "", "Cluster"])
+                for c in range(1, 7):
+                    writer.writerow(["", f"Standard {strand}.{a}.{b}.{c}", f"S{strand}.{a}.{b}.{c}",
+                                     f"{strand}.{a}.{b}.{c}", "01,02", "Standard"])
+                    rows += 1
+                rows += 1
+            rows += 1
+        rows += 1
+    return out.getvalue(), rows
+
+
+@pytest.mark.django_db
+def test_a_large_sheet_in_the_opensalt_layout_imports_fast_and_round_trips(tmp_path):
+    """What the Common Core ELA test shows on the public data, on a sheet written here."""
+    text, rows = opensalt_sheet()
+    sheet = write(tmp_path, text)
+    started = time.monotonic()
+    outcome, stats = import_table(sheet, SYSTEM, layout="opensalt", framework_code="SALT", framework_name="Salt")
+    elapsed = time.monotonic() - started
+    assert elapsed < 10, f"{rows} rows took {elapsed:.1f}s"
+    assert (outcome.added, stats.items, dict(stats.associations)) == (rows, rows, {"isChildOf": rows})
+    version = outcome.version
+    assert version.competencies.filter(parent=None).count() == 12 and depth_of("SALT") == 4
+    assert version.competencies.get(code="7").name == "Strand 7"  # no code: the smartLevel is the code
+    standard = version.competencies.get(code="S3.2.4.6")
+    assert standard.item_type == "Standard" and standard.extra["case"]["educationLevel"] == ["01", "02"]
+    assert standard.parent.parent.parent.name == "Strand 3"
+    assert version.competencies.get(code="DUP-2").extra["case"]["humanCodingScheme"] == "DUP"
+    package = json.loads(export_case("SALT")[0])
+    assert sum(1 for i in package["CFItems"] if i.get("humanCodingScheme") == "DUP") == 2
+    assert sum(1 for i in package["CFItems"] if "humanCodingScheme" not in i) == 12
+
+    again, _stats = import_table(sheet, SYSTEM, layout="opensalt", framework_code="SALT")
+    assert not again.changed and Competency.objects.count() == rows
+
+    Framework.objects.all().delete()
+    started = time.monotonic()
+    import_case(json.dumps(package), SYSTEM, rename_duplicate_codes=True)
+    elapsed = time.monotonic() - started
+    assert elapsed < 10, f"a {rows}-item CASE package took {elapsed:.1f}s"
+    assert FrameworkVersion.objects.get().competencies.get(code="DUP-2").parent.code == "S2.1"

@@ -68,7 +68,7 @@ def test_the_opensalt_layout_is_offered_through_the_api(api):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("who, status", [(None, 401), ("outsider", 403), ("employee", 200), ("manager", 200)])
-def test_employees_may_download(api, who, status, assert_valid_case):
+def test_employees_may_download(api, who, status):
     api("competency_manager").post_file(TABLE_URL, sheet_upload())
     case = api(who).get("/api/v1/frameworks/PLANT/export/case")
     assert case.status_code == status
@@ -77,11 +77,17 @@ def test_employees_may_download(api, who, status, assert_valid_case):
     if status == 200:
         assert case["Content-Disposition"] == 'attachment; filename="PLANT-v1.case.json"'
         package = json.loads(case.content)
-        assert_valid_case(package)
         assert len(package["CFItems"]) == 4
         assert table["Content-Type"].startswith("application/vnd.openxmlformats")
         csv_text = api(who).get("/api/v1/frameworks/PLANT/export/table").content.decode()
         assert csv_text.splitlines()[2].startswith("PLANT,Plant operations,OPS.1,OPS,Start the pump,skill,")
+
+
+@pytest.mark.django_db
+def test_the_downloaded_package_is_valid_case_1_1(api, assert_valid_case):
+    """Checked against the official schema in the public test data (skipped when it is absent)."""
+    api("competency_manager").post_file(TABLE_URL, sheet_upload())
+    assert_valid_case(json.loads(api("employee").get("/api/v1/frameworks/PLANT/export/case").content))
 
 
 @pytest.mark.django_db

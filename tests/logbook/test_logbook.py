@@ -55,7 +55,10 @@ def test_only_the_named_supervisor_confirms(org, task, login_client):
     login_client("employee").post("/logbook/", {"performed_on": "2026-02-20", "task": task.pk, "hours": "1",
                                                 "supervisor": "E-MO"})
     entry = Entry.objects.get()
-    page = login_client("assessor").post(f"/logbook/{entry.pk}/review/", {"action": "confirm"},
+    # Someone else's entry, not theirs to supervise, does not exist for them.
+    assert login_client("assessor").post(f"/logbook/{entry.pk}/review/", {"action": "confirm"}).status_code == 404
+    # The person sees their own entry, but may not confirm it.
+    page = login_client("employee").post(f"/logbook/{entry.pk}/review/", {"action": "confirm"},
                                          follow=True).content.decode()
     assert "Only the supervisor" in page
     entry.refresh_from_db()

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from compms.access import SYSTEM
 from compms.frameworks import services as dictionary
 from compms.frameworks.models import Competency
 from compms.organisation import services
@@ -30,17 +31,17 @@ class Org:
 
 
 def build_org(cast) -> Org:
-    hq = services.create_unit(None, external_id="HQ", name="Head office")
-    ops = services.create_unit(None, external_id="OPS", name="Operations", parent=hq)
-    plant = services.create_unit(None, external_id="PLANT", name="Plant A", parent=ops)
-    fin = services.create_unit(None, external_id="FIN", name="Finance", parent=hq)
-    hana = services.create_person(None, employee_id="E-HANA", name="Hana", unit=hq, user=cast.hr)
-    mia = services.create_person(None, employee_id="E-MIA", name="Mia", unit=ops, manager=hana, user=cast.manager)
-    theo = services.create_person(None, employee_id="E-THEO", name="Theo", unit=plant, manager=mia)
-    emil = services.create_person(None, employee_id="E-EMIL", name="Emil", unit=plant, manager=theo,
+    hq = services.create_unit(SYSTEM, external_id="HQ", name="Head office")
+    ops = services.create_unit(SYSTEM, external_id="OPS", name="Operations", parent=hq)
+    plant = services.create_unit(SYSTEM, external_id="PLANT", name="Plant A", parent=ops)
+    fin = services.create_unit(SYSTEM, external_id="FIN", name="Finance", parent=hq)
+    hana = services.create_person(SYSTEM, employee_id="E-HANA", name="Hana", unit=hq, user=cast.hr)
+    mia = services.create_person(SYSTEM, employee_id="E-MIA", name="Mia", unit=ops, manager=hana, user=cast.manager)
+    theo = services.create_person(SYSTEM, employee_id="E-THEO", name="Theo", unit=plant, manager=mia)
+    emil = services.create_person(SYSTEM, employee_id="E-EMIL", name="Emil", unit=plant, manager=theo,
                                   user=cast.employee)
-    ida = services.create_person(None, employee_id="E-IDA", name="Ida", unit=plant, manager=theo)
-    olga = services.create_person(None, employee_id="E-OLGA", name="Olga", unit=fin, manager=hana)
+    ida = services.create_person(SYSTEM, employee_id="E-IDA", name="Ida", unit=plant, manager=theo)
+    olga = services.create_person(SYSTEM, employee_id="E-OLGA", name="Olga", unit=fin, manager=hana)
     return Org(units={"HQ": hq, "OPS": ops, "PLANT": plant, "FIN": fin},
                people={p.name: p for p in (hana, mia, theo, emil, ida, olga)})
 
@@ -48,13 +49,13 @@ def build_org(cast) -> Org:
 def published_dictionary(code: str = "OPS") -> dict[str, Competency]:
     """A published framework with the default 0..5 scale and three competencies: P (skill),
     K (knowledge), B (behaviour)."""
-    version = dictionary.create_framework(code=code, name=f"{code} dictionary", actor=None)
+    version = dictionary.create_framework(code=code, name=f"{code} dictionary", actor=SYSTEM)
     found = {
-        "P": dictionary.create_competency(version, None, code="P", name="Pump maintenance", kind="skill"),
-        "K": dictionary.create_competency(version, None, code="K", name="Hydraulics theory", kind="knowledge"),
-        "B": dictionary.create_competency(version, None, code="B", name="Safety leadership", kind="behaviour"),
+        "P": dictionary.create_competency(version, SYSTEM, code="P", name="Pump maintenance", kind="skill"),
+        "K": dictionary.create_competency(version, SYSTEM, code="K", name="Hydraulics theory", kind="knowledge"),
+        "B": dictionary.create_competency(version, SYSTEM, code="B", name="Safety leadership", kind="behaviour"),
     }
-    dictionary.publish(version, None)
+    dictionary.publish(version, SYSTEM)
     return found
 
 

@@ -9,6 +9,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from compms.access import SYSTEM
 from compms.organisation import services
 from compms.organisation.access import can_see_person, visible_people
 from compms.organisation.imports import export_people
@@ -80,7 +81,7 @@ def test_people_export_follows_the_same_rule(api, cast):
 
     assert exported(export_people(cast.manager, "csv")[0]) == SEES["manager"]
     assert exported(export_people(cast.employee, "csv")[0]) == {"Emil"}
-    assert exported(export_people(None, "csv")[0]) == ALL  # the command line: a trusted caller
+    assert exported(export_people(SYSTEM, "csv")[0]) == ALL  # the command line: a trusted caller
     response = api("manager").get("/api/v1/export/people")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert exported(response.content) == SEES["manager"]
@@ -96,7 +97,7 @@ def test_people_list_filters_and_pages(api, cast):
     assert names(client.get("/api/v1/people", q="e-i")) == {"Ida"}
     page = client.get("/api/v1/people", page=2, page_size=4).json()
     assert page["count"] == 6 and [p["name"] for p in page["items"]] == ["Olga", "Theo"]
-    services.mark_left(org.people["Ida"], None, left_on="2026-01-31")
+    services.mark_left(org.people["Ida"], SYSTEM, left_on="2026-01-31")
     assert "Ida" not in names(client.get("/api/v1/people"))
     assert names(client.get("/api/v1/people", status="left")) == {"Ida"}
     assert client.get("/api/v1/people", status="gone").status_code == 400
@@ -104,12 +105,12 @@ def test_people_list_filters_and_pages(api, cast):
 
 def test_people_list_costs_the_same_queries_for_more_people(api, cast, django_assert_max_num_queries):
     org = build_org(cast)
-    tech = services.create_role(None, external_id="TECH", name="Technician")
+    tech = services.create_role(SYSTEM, external_id="TECH", name="Technician")
     for i in range(30):
-        person = services.create_person(None, employee_id=f"X-{i}", name=f"Extra {i}", unit=org.units["FIN"],
+        person = services.create_person(SYSTEM, employee_id=f"X-{i}", name=f"Extra {i}", unit=org.units["FIN"],
                                         manager=org.people["Olga"])
-        seat = services.create_position(None, role=tech, unit=org.units["FIN"])
-        services.assign_position(seat, None, person=person, start_date="2026-01-01")
+        seat = services.create_position(SYSTEM, role=tech, unit=org.units["FIN"])
+        services.assign_position(seat, SYSTEM, person=person, start_date="2026-01-01")
     client = api("hr")
     # token, roles, count, page, positions of the page
     with django_assert_max_num_queries(8):
@@ -147,10 +148,10 @@ def test_hr_edits_the_organisation_and_others_are_refused(api, cast):
 
 def test_positions_hide_holders_the_caller_may_not_see(api, cast):
     org = build_org(cast)
-    tech = services.create_role(None, external_id="TECH", name="Technician")
+    tech = services.create_role(SYSTEM, external_id="TECH", name="Technician")
     for person in (org.people["Emil"], org.people["Olga"]):
-        seat = services.create_position(None, role=tech, unit=person.unit)
-        services.assign_position(seat, None, person=person, start_date="2026-01-01")
+        seat = services.create_position(SYSTEM, role=tech, unit=person.unit)
+        services.assign_position(seat, SYSTEM, person=person, start_date="2026-01-01")
     items = api("manager").get("/api/v1/positions").json()["items"]
     assert sorted((p["unit"]["external_id"], p["holder"]["name"] if p["holder"] else None, p["vacant"])
                   for p in items) == [("FIN", None, False), ("PLANT", "Emil", False)]

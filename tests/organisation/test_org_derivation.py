@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from compms.access import SYSTEM
 from compms.frameworks import services as dictionary
 from compms.organisation import services
 from compms.organisation.models import Requirement, TaskCompetency
@@ -111,7 +112,7 @@ def test_levels_beyond_the_scale_and_draft_competencies_are_refused(chart, cast)
             services.set_task_competency(chart["seals"], cast.hr, competency=chart["K"], level=level,
                                          standard="knowledge")
         assert "level" in refused.value.message_dict
-    draft = dictionary.new_version(chart["P"].version.framework, None)
+    draft = dictionary.new_version(chart["P"].version.framework, SYSTEM)
     draft_p = draft.competencies.get(code="P")
     with pytest.raises(ValidationError) as refused:
         services.set_requirement(chart["role"], cast.hr, competency=draft_p, level=2, criticality="essential")
@@ -120,8 +121,8 @@ def test_levels_beyond_the_scale_and_draft_competencies_are_refused(chart, cast)
 
 
 def test_the_same_competency_in_a_newer_version_is_the_same_line(chart, cast):
-    draft = dictionary.new_version(chart["P"].version.framework, None)
-    dictionary.publish(draft, None)
+    draft = dictionary.new_version(chart["P"].version.framework, SYSTEM)
+    dictionary.publish(draft, SYSTEM)
     newer_p = draft.competencies.get(code="P")
     services.set_task_competency(chart["seals"], cast.hr, competency=newer_p, level=4, standard="performance")
     assert TaskCompetency.objects.filter(task=chart["seals"]).count() == 1  # updated, not repeated

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from compms.access import SYSTEM
 from compms.audit.models import AuditEntry
 from compms.interop.base import ImportFailed, importers
 from compms.organisation import services
@@ -53,25 +54,25 @@ def world(cast):
     with a context, a leaver and a log-in link: something of everything the files carry."""
     org = build_org(cast)
     comps = published_dictionary()
-    tech = services.create_role(None, external_id="TECH", name="Technician", family="Engineering", grade="T2",
+    tech = services.create_role(SYSTEM, external_id="TECH", name="Technician", family="Engineering", grade="T2",
                                 purpose="Keeps the pumps running")
-    lead = services.create_role(None, external_id="LEAD", name="Team lead", family="Engineering")
-    duty = services.add_duty(tech, None, title="Maintain pumps")
-    services.add_duty(tech, None, title="Train apprentices")  # a duty with no task yet
-    seals = services.add_task(duty, None, title="Replace seals", frequency="weekly", importance=4)
-    services.add_task(duty, None, title="Log readings")  # a task with no competency
-    services.set_task_competency(seals, None, competency=comps["P"], level=3, standard="performance")
-    services.set_task_competency(seals, None, competency=comps["K"], level=2, standard="knowledge")
-    context = services.create_context(None, code="offshore", name="Offshore platform")
+    lead = services.create_role(SYSTEM, external_id="LEAD", name="Team lead", family="Engineering")
+    duty = services.add_duty(tech, SYSTEM, title="Maintain pumps")
+    services.add_duty(tech, SYSTEM, title="Train apprentices")  # a duty with no task yet
+    seals = services.add_task(duty, SYSTEM, title="Replace seals", frequency="weekly", importance=4)
+    services.add_task(duty, SYSTEM, title="Log readings")  # a task with no competency
+    services.set_task_competency(seals, SYSTEM, competency=comps["P"], level=3, standard="performance")
+    services.set_task_competency(seals, SYSTEM, competency=comps["K"], level=2, standard="knowledge")
+    context = services.create_context(SYSTEM, code="offshore", name="Offshore platform")
     services.set_requirement(tech, cast.hr, competency=comps["B"], level=2, criticality="desirable", context=context,
                              note="platform rule")
     services.set_requirement(lead, cast.hr, competency=comps["P"], level=4, criticality="essential")
     day = dt.date(2026, 1, 5)
     for person, role in ((org.people["Emil"], tech), (org.people["Ida"], tech), (org.people["Theo"], lead)):
-        seat = services.create_position(None, role=role, unit=person.unit)
-        services.assign_position(seat, None, person=person, start_date=day)
-    services.update_person(org.people["Olga"], None, email="olga@example.org", start_date=dt.date(2020, 4, 1))
-    services.mark_left(org.people["Olga"], None, left_on=dt.date(2026, 2, 28))
+        seat = services.create_position(SYSTEM, role=role, unit=person.unit)
+        services.assign_position(seat, SYSTEM, person=person, start_date=day)
+    services.update_person(org.people["Olga"], SYSTEM, email="olga@example.org", start_date=dt.date(2020, 4, 1))
+    services.mark_left(org.people["Olga"], SYSTEM, left_on=dt.date(2026, 2, 28))
     return {"org": org, "comps": comps, "tech": tech}
 
 
@@ -95,83 +96,83 @@ def delete_units() -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_units_round_trip(world, tmp_path, fmt):
-    before = csv_text(export_units(None, "csv"))
+    before = csv_text(export_units(SYSTEM, "csv"))
     assert before.splitlines()[:3] == ["unit_id,name,parent_id", "HQ,Head office,", "OPS,Operations,HQ"]
-    path = save(tmp_path, export_units(None, fmt))
+    path = save(tmp_path, export_units(SYSTEM, fmt))
     Position.objects.all().delete()
     Person.objects.all().delete()
     delete_units()
 
-    result = import_units(path, None)
+    result = import_units(path, SYSTEM)
 
     assert result.counts == {"created": 4, "updated": 0, "unchanged": 0}
-    assert csv_text(export_units(None, "csv")) == before
+    assert csv_text(export_units(SYSTEM, "csv")) == before
     plant = Unit.objects.get(external_id="PLANT")
     assert plant.depth == 2 and plant.path.startswith(Unit.objects.get(external_id="HQ").path)
-    assert import_units(path, None).counts == {"created": 0, "updated": 0, "unchanged": 4}
+    assert import_units(path, SYSTEM).counts == {"created": 0, "updated": 0, "unchanged": 4}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_roles_round_trip(world, tmp_path, fmt):
-    before = csv_text(export_roles(None, "csv"))
+    before = csv_text(export_roles(SYSTEM, "csv"))
     assert "TECH,Technician,Engineering,T2,Keeps the pumps running" in before
-    path = save(tmp_path, export_roles(None, fmt))
+    path = save(tmp_path, export_roles(SYSTEM, fmt))
     Position.objects.all().delete()
     Role.objects.all().delete()
 
-    assert import_roles(path, None).counts == {"created": 2, "updated": 0, "unchanged": 0}
-    assert csv_text(export_roles(None, "csv")) == before
-    assert import_roles(path, None).counts["unchanged"] == 2
+    assert import_roles(path, SYSTEM).counts == {"created": 2, "updated": 0, "unchanged": 0}
+    assert csv_text(export_roles(SYSTEM, "csv")) == before
+    assert import_roles(path, SYSTEM).counts["unchanged"] == 2
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_people_round_trip(world, tmp_path, fmt):
-    before = csv_text(export_people(None, "csv"))
+    before = csv_text(export_people(SYSTEM, "csv"))
     lines = before.splitlines()
     assert lines[0] == "employee_id,name,email,unit_id,manager_id,role_id,start_date,left_on,username"
     assert "E-EMIL,Emil,,PLANT,E-THEO,TECH,,,employee" in lines
     assert "E-OLGA,Olga,olga@example.org,FIN,E-HANA,,2020-04-01,2026-02-28," in lines
-    path = save(tmp_path, export_people(None, fmt))
+    path = save(tmp_path, export_people(SYSTEM, fmt))
     seats = Position.objects.count()
     Person.objects.all().delete()
 
-    result = import_people(path, None)
+    result = import_people(path, SYSTEM)
 
     assert result.counts["created"] == 6
-    assert csv_text(export_people(None, "csv")) == before
+    assert csv_text(export_people(SYSTEM, "csv")) == before
     assert Position.objects.count() == seats  # the vacant seats were reused, none added
     emil = Person.objects.get(employee_id="E-EMIL")
     hana, mia, theo = (Person.objects.get(employee_id=e).pk for e in ("E-HANA", "E-MIA", "E-THEO"))
     assert emil.manager_path == f"/{hana}/{mia}/{theo}/"
     moves_before = PersonMove.objects.count()
-    again = import_people(path, None)
+    again = import_people(path, SYSTEM)
     assert again.counts == {"created": 0, "updated": 0, "unchanged": 6}
     assert PersonMove.objects.count() == moves_before
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_requirements_round_trip(world, tmp_path, fmt):
-    before = csv_text(export_requirements(None, "csv"))
+    before = csv_text(export_requirements(SYSTEM, "csv"))
     assert before.splitlines() == [
         "role_id,framework,competency_code,level,criticality,context,note",
         "LEAD,OPS,P,4,essential,,",
         "TECH,OPS,B,2,desirable,offshore,platform rule",
     ]
-    path = save(tmp_path, export_requirements(None, fmt))
+    path = save(tmp_path, export_requirements(SYSTEM, fmt))
     Requirement.objects.filter(manual=True).delete()
     Context.objects.all().delete()
 
-    result = import_requirements(path, None)
+    result = import_requirements(path, SYSTEM)
 
     assert result.counts == {"created": 2, "updated": 0, "unchanged": 0}
-    assert csv_text(export_requirements(None, "csv")) == before
+    assert csv_text(export_requirements(SYSTEM, "csv")) == before
     assert Context.objects.get().code == "offshore"
-    assert import_requirements(path, None).counts["unchanged"] == 2
+    assert import_requirements(path, SYSTEM).counts["unchanged"] == 2
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_dacum_round_trip_and_the_profile_is_derived(world, tmp_path, fmt):
-    before = csv_text(export_dacum(None, "csv"))
+    before = csv_text(export_dacum(SYSTEM, "csv"))
     assert before.splitlines() == [
         "role_id,duty,task,framework,competency_code,level,standard,frequency,importance",
         "TECH,Maintain pumps,Replace seals,OPS,K,2,knowledge,weekly,4",
@@ -179,19 +180,19 @@ def test_dacum_round_trip_and_the_profile_is_derived(world, tmp_path, fmt):
         "TECH,Maintain pumps,Log readings,,,,,,",
         "TECH,Train apprentices,,,,,,,",
     ]
-    path = save(tmp_path, export_dacum(None, fmt))
+    path = save(tmp_path, export_dacum(SYSTEM, fmt))
     Duty.objects.all().delete()
-    services.derive_profiles([world["tech"].pk], None)
+    services.derive_profiles([world["tech"].pk], SYSTEM)
     assert not Requirement.objects.filter(role=world["tech"], manual=False).exists()
 
-    import_dacum(path, None)
+    import_dacum(path, SYSTEM)
 
-    assert csv_text(export_dacum(None, "csv")) == before
+    assert csv_text(export_dacum(SYSTEM, "csv")) == before
     derived = dict(Requirement.objects.filter(role=world["tech"], manual=False)
                    .values_list("competency__code", "level"))
     assert derived == {"P": 3, "K": 2}
     counts = (Duty.objects.count(), Task.objects.count(), TaskCompetency.objects.count())
-    import_dacum(path, None)
+    import_dacum(path, SYSTEM)
     assert (Duty.objects.count(), Task.objects.count(), TaskCompetency.objects.count()) == counts
 
 
@@ -199,8 +200,8 @@ def test_dacum_round_trip_and_the_profile_is_derived(world, tmp_path, fmt):
 
 def test_people_import_takes_managers_later_in_the_file_and_places_people_in_positions(cast, tmp_path):
     org = build_org(cast)
-    services.create_role(None, external_id="TECH", name="Technician")
-    vacant = services.create_position(None, role=Role.objects.get(), unit=org.units["FIN"], external_id="SEAT-V")
+    services.create_role(SYSTEM, external_id="TECH", name="Technician")
+    vacant = services.create_position(SYSTEM, role=Role.objects.get(), unit=org.units["FIN"], external_id="SEAT-V")
     path = write_csv(tmp_path, "people.csv", """
 employee_id,name,email,unit_id,manager_id,role_id,start_date
 N-1,Nora,nora@example.org,FIN,N-2,TECH,2026-02-01
@@ -222,9 +223,9 @@ N-3,Noah,,FIN,N-1,TECH,2026-02-03
 
 def test_people_reimport_records_moves_with_the_effective_date(cast, tmp_path):
     org = build_org(cast)
-    tech = services.create_role(None, external_id="TECH", name="Technician")
-    seat = services.create_position(None, role=tech, unit=org.units["PLANT"])
-    services.assign_position(seat, None, person=org.people["Ida"], start_date=dt.date(2025, 1, 1))
+    tech = services.create_role(SYSTEM, external_id="TECH", name="Technician")
+    seat = services.create_position(SYSTEM, role=tech, unit=org.units["PLANT"])
+    services.assign_position(seat, SYSTEM, person=org.people["Ida"], start_date=dt.date(2025, 1, 1))
     path = write_csv(tmp_path, "people.csv", """
 employee_id,name,unit_id,manager_id,role_id
 E-IDA,Ida,FIN,E-OLGA,TECH
@@ -251,7 +252,7 @@ def test_a_column_left_out_leaves_that_field_alone(cast, tmp_path):
 employee_id,name,unit_id
 E-EMIL,Emil Berg,PLANT
 """)
-    import_people(path, None)
+    import_people(path, SYSTEM)
     emil = Person.objects.get(employee_id="E-EMIL")
     assert (emil.name, emil.manager, emil.user) == ("Emil Berg", org.people["Theo"], cast.employee)
 
@@ -264,7 +265,7 @@ def counts() -> tuple[int, ...]:
             TaskCompetency.objects.count(), AuditEntry.objects.count())
 
 
-def refused(function, path: Path, actor=None) -> list[tuple[int | None, str]]:
+def refused(function, path: Path, actor=SYSTEM) -> list[tuple[int | None, str]]:
     before = counts()
     with pytest.raises(ImportFailed) as failure:
         function(path, actor)
@@ -356,7 +357,7 @@ TECH,Maintain pumps,Replace seals,OPS,K,1,opinion
 def test_a_framework_may_be_named_by_its_case_identifier(world, tmp_path):
     case_id = world["comps"]["P"].version.framework.case_identifier
     path = write_csv(tmp_path, "requirements.csv", f"role_id,framework,competency_code,level\nLEAD,{case_id},K,1")
-    import_requirements(path, None)
+    import_requirements(path, SYSTEM)
     assert Requirement.objects.get(role__external_id="LEAD", competency__code="K").level == 1
 
 
@@ -384,9 +385,9 @@ def test_dacum_replace_removes_what_the_file_no_longer_mentions(world, tmp_path)
 role_id,duty,task,framework,competency_code,level,standard
 TECH,Maintain pumps,Replace seals,OPS,P,2,performance
 """)
-    import_dacum(path, None)
+    import_dacum(path, SYSTEM)
     assert Task.objects.count() == 2 and TaskCompetency.objects.count() == 2  # kept without --replace
-    import_dacum(path, None, {"replace": True})
+    import_dacum(path, SYSTEM, {"replace": True})
     assert list(Task.objects.values_list("title", flat=True)) == ["Replace seals"]
     assert list(TaskCompetency.objects.values_list("competency__code", "level")) == [("P", 2)]
     assert dict(Requirement.objects.filter(role=world["tech"], manual=False)
@@ -432,7 +433,7 @@ def people_file(tmp_path: Path, size: int) -> Path:
 
 def test_people_import_does_not_query_per_row(cast, tmp_path):
     build_org(cast)
-    services.create_role(None, external_id="TECH", name="Technician")
+    services.create_role(SYSTEM, external_id="TECH", name="Technician")
     with CaptureQueriesContext(connection) as small:
         import_people(people_file(tmp_path, 20), cast.hr)
     with CaptureQueriesContext(connection) as large:

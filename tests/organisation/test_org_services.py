@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from compms.access import SYSTEM
 from compms.audit.models import AuditEntry
 from compms.organisation import services
 from compms.organisation.models import Person, PersonMove, Position, Unit
@@ -102,7 +103,7 @@ def test_positions_are_filled_vacated_and_given_up_by_leavers_with_history(cast)
     from compms.organisation.models import Role
 
     org = build_org(cast)
-    role = services.create_role(None, external_id="TECH", name="Technician")
+    role = services.create_role(SYSTEM, external_id="TECH", name="Technician")
     seat = services.create_position(cast.hr, role=role, unit=org.units["PLANT"])
     assert seat.external_id.startswith("POS-") and seat.holder is None
 
@@ -142,10 +143,10 @@ def test_person_validation_names_the_fields(cast):
 
 def test_vacating_a_vacant_position_is_refused(cast):
     org = build_org(cast)
-    role = services.create_role(None, external_id="TECH", name="Technician")
-    seat = services.create_position(None, role=role, unit=org.units["PLANT"], external_id="SEAT-1")
+    role = services.create_role(SYSTEM, external_id="TECH", name="Technician")
+    seat = services.create_position(SYSTEM, role=role, unit=org.units["PLANT"], external_id="SEAT-1")
     with pytest.raises(ValidationError):
         services.vacate_position(seat, cast.hr, end_date=DAY)
     with pytest.raises(ValidationError):  # the id is taken
-        services.create_position(None, role=role, unit=org.units["PLANT"], external_id="SEAT-1")
+        services.create_position(SYSTEM, role=role, unit=org.units["PLANT"], external_id="SEAT-1")
     assert Position.objects.count() == 1

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.frameworks import services as dictionary
 from compms.frameworks.models import Competency
 from compms.organisation import jobdescription, services
@@ -35,17 +36,17 @@ def org(cast) -> Org:
     indirect report of Morgan. Harper is the cast's HR person; Olive, in Finance, reports to nobody here.
     The cast's outsider has no Person at all.
     """
-    company = services.create_unit(None, external_id="CO", name="Company")
-    operations = services.create_unit(None, external_id="OPS", name="Operations", parent=company)
-    maintenance = services.create_unit(None, external_id="MNT", name="Maintenance", parent=operations)
-    finance = services.create_unit(None, external_id="FIN", name="Finance", parent=company)
-    morgan = services.create_person(None, employee_id="E001", name="Morgan Manager", unit=operations,
+    company = services.create_unit(SYSTEM, external_id="CO", name="Company")
+    operations = services.create_unit(SYSTEM, external_id="OPS", name="Operations", parent=company)
+    maintenance = services.create_unit(SYSTEM, external_id="MNT", name="Maintenance", parent=operations)
+    finance = services.create_unit(SYSTEM, external_id="FIN", name="Finance", parent=company)
+    morgan = services.create_person(SYSTEM, employee_id="E001", name="Morgan Manager", unit=operations,
                                     email="morgan@example.org", user=cast.manager, start_date=dt.date(2020, 1, 6))
-    erin = services.create_person(None, employee_id="E002", name="Erin Employee", unit=operations, manager=morgan,
+    erin = services.create_person(SYSTEM, employee_id="E002", name="Erin Employee", unit=operations, manager=morgan,
                                   email="erin@example.org", user=cast.employee, start_date=dt.date(2021, 3, 1))
-    dana = services.create_person(None, employee_id="E003", name="Dana Deep", unit=maintenance, manager=erin)
-    harper = services.create_person(None, employee_id="E004", name="Harper Hr", unit=company, user=cast.hr)
-    olive = services.create_person(None, employee_id="E005", name="Olive Other", unit=finance)
+    dana = services.create_person(SYSTEM, employee_id="E003", name="Dana Deep", unit=maintenance, manager=erin)
+    harper = services.create_person(SYSTEM, employee_id="E004", name="Harper Hr", unit=company, user=cast.hr)
+    olive = services.create_person(SYSTEM, employee_id="E005", name="Olive Other", unit=finance)
     return Org(units={"CO": company, "OPS": operations, "MNT": maintenance, "FIN": finance},
                people={"morgan": morgan, "erin": erin, "dana": dana, "harper": harper, "olive": olive})
 
@@ -53,29 +54,29 @@ def org(cast) -> Org:
 @pytest.fixture
 def dictionary_v1() -> dict[str, Competency]:
     """A published framework on the default 0-5 scale, with indicators at some levels."""
-    version = dictionary.create_framework(code="SAFE", name="Site safety", actor=None)
-    permit = dictionary.create_competency(version, None, code="PTW", name="Permit to work", kind="knowledge",
+    version = dictionary.create_framework(code="SAFE", name="Site safety", actor=SYSTEM)
+    permit = dictionary.create_competency(version, SYSTEM, code="PTW", name="Permit to work", kind="knowledge",
                                           indicators={3: "Issues and closes permits for routine isolations."})
-    lockout = dictionary.create_competency(version, None, code="LOTO", name="Lock-out tag-out",
+    lockout = dictionary.create_competency(version, SYSTEM, code="LOTO", name="Lock-out tag-out",
                                            indicators={2: "Applies personal locks under supervision."})
-    rescue = dictionary.create_competency(version, None, code="RESC", name="Confined space rescue")
-    dictionary.publish(version, None)
+    rescue = dictionary.create_competency(version, SYSTEM, code="RESC", name="Confined space rescue")
+    dictionary.publish(version, SYSTEM)
     return {"PTW": permit, "LOTO": lockout, "RESC": rescue}
 
 
 @pytest.fixture
 def technician(dictionary_v1) -> Role:
     """A hand-built role: two duties, three tasks, competencies on two of them."""
-    role = services.create_role(None, external_id="TECH-1", name="Field technician", family="Maintenance",
+    role = services.create_role(SYSTEM, external_id="TECH-1", name="Field technician", family="Maintenance",
                                 grade="T2", purpose="Keeps the plant's valves and pumps safe and running.")
-    isolate = services.add_duty(role, None, title="Isolate equipment")
-    maintain = services.add_duty(role, None, title="Maintain pumps")
-    request = services.add_task(isolate, None, title="Request a permit to work", frequency="daily", importance=5)
-    apply_locks = services.add_task(isolate, None, title="Apply personal locks", frequency="daily", importance=4)
-    services.add_task(maintain, None, title="Replace pump seals", frequency="monthly")
-    services.set_task_competency(request, None, competency=dictionary_v1["PTW"], level=3, standard="knowledge")
-    services.set_task_competency(apply_locks, None, competency=dictionary_v1["LOTO"], level=2, standard="")
-    services.set_task_competency(apply_locks, None, competency=dictionary_v1["PTW"], level=2, standard="")
+    isolate = services.add_duty(role, SYSTEM, title="Isolate equipment")
+    maintain = services.add_duty(role, SYSTEM, title="Maintain pumps")
+    request = services.add_task(isolate, SYSTEM, title="Request a permit to work", frequency="daily", importance=5)
+    apply_locks = services.add_task(isolate, SYSTEM, title="Apply personal locks", frequency="daily", importance=4)
+    services.add_task(maintain, SYSTEM, title="Replace pump seals", frequency="monthly")
+    services.set_task_competency(request, SYSTEM, competency=dictionary_v1["PTW"], level=3, standard="knowledge")
+    services.set_task_competency(apply_locks, SYSTEM, competency=dictionary_v1["LOTO"], level=2, standard="")
+    services.set_task_competency(apply_locks, SYSTEM, competency=dictionary_v1["PTW"], level=2, standard="")
     return role
 
 
@@ -122,7 +123,7 @@ def test_unit_filter_covers_the_whole_subtree(login_client, org):
 
 
 def test_tree_shows_every_unit_with_whole_subtree_and_direct_head_counts(login_client, org):
-    services.mark_left(org.people["olive"], None, left_on=dt.date(2026, 1, 31))
+    services.mark_left(org.people["olive"], SYSTEM, left_on=dt.date(2026, 1, 31))
     response = login_client("employee").get("/organisation/")
     html = response.content.decode()
     # Company: 4 active people in all (Olive left), 1 placed directly (Harper).
@@ -151,8 +152,8 @@ def test_person_pages_answer_404_outside_what_the_viewer_may_see(login_client, o
 
 def test_person_page_shows_unit_manager_reports_positions_and_history(login_client, org, technician, cast):
     erin, dana = org.people["erin"], org.people["dana"]
-    position = services.create_position(None, role=technician, unit=org.units["OPS"], title="Technician, shift A")
-    services.assign_position(position, None, person=erin, start_date=dt.date(2024, 5, 1))
+    position = services.create_position(SYSTEM, role=technician, unit=org.units["OPS"], title="Technician, shift A")
+    services.assign_position(position, SYSTEM, person=erin, start_date=dt.date(2024, 5, 1))
     services.move_person(erin, cast.hr, effective_on=dt.date(2025, 2, 1), unit=org.units["MNT"])
 
     response = login_client("manager").get("/organisation/people/E002/")
@@ -182,8 +183,8 @@ def test_own_page_names_the_manager_without_linking_to_a_page_the_employee_canno
 
 
 def test_role_list_filters_by_family_and_search(login_client, technician):
-    services.create_role(None, external_id="ACC-1", name="Accountant", family="Finance")
-    services.create_role(None, external_id="ACC-2", name="Payroll clerk", family="Finance",
+    services.create_role(SYSTEM, external_id="ACC-1", name="Accountant", family="Finance")
+    services.create_role(SYSTEM, external_id="ACC-2", name="Payroll clerk", family="Finance",
                          purpose="Pays everyone on time.")
     client = login_client("employee")
     names = lambda response: [role.name for role in response.context["roles_page"].object_list]  # noqa: E731
@@ -481,11 +482,11 @@ def test_job_description_pdf_is_printed_by_chromium(login_client, technician):
 def grow_organisation(units: int, people_per_unit: int) -> None:
     parent = Unit.objects.get(external_id="OPS")
     for number in range(units):
-        unit = services.create_unit(None, external_id=f"U{number}", name=f"Unit {number}",
+        unit = services.create_unit(SYSTEM, external_id=f"U{number}", name=f"Unit {number}",
                                     parent=parent if number % 2 else None)
         manager = Person.objects.get(employee_id="E001")
         for index in range(people_per_unit):
-            services.create_person(None, employee_id=f"P{number}-{index}", name=f"Person {number}-{index}",
+            services.create_person(SYSTEM, employee_id=f"P{number}-{index}", name=f"Person {number}-{index}",
                                    unit=unit, manager=manager)
 
 
@@ -509,13 +510,13 @@ def grow_roles(count: int, competencies: dict[str, Competency]) -> None:
     """`count` roles; the first, R0, gets a bigger DACUM chart as `count` grows (two tasks per duty, each
     naming a competency)."""
     for number in range(count):
-        services.create_role(None, external_id=f"R{number}", name=f"Role {number}", family=f"F{number % 3}")
+        services.create_role(SYSTEM, external_id=f"R{number}", name=f"Role {number}", family=f"F{number % 3}")
     role = Role.objects.get(external_id="R0")
     for duty_number in range(1 + count // 3):
-        duty = services.add_duty(role, None, title=f"Duty {duty_number}")
+        duty = services.add_duty(role, SYSTEM, title=f"Duty {duty_number}")
         for task_number, code in enumerate(("LOTO", "PTW")):
-            task = services.add_task(duty, None, title=f"Task {task_number}", frequency="weekly")
-            services.set_task_competency(task, None, competency=competencies[code],
+            task = services.add_task(duty, SYSTEM, title=f"Task {task_number}", frequency="weekly")
+            services.set_task_competency(task, SYSTEM, competency=competencies[code],
                                          level=1 + (duty_number + task_number) % 5, standard="")
 
 

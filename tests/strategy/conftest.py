@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.evidence import proficiency as prof
 
 TODAY = dt.date(2026, 3, 1)
@@ -57,24 +58,24 @@ def build_world() -> World:
     from compms.frameworks import services as dictionary
     from compms.organisation import services as org
 
-    version = dictionary.create_framework(code="OPS", name="Operations", actor=None)
-    p = dictionary.create_competency(version, None, code="P", name="Pump maintenance")
-    q = dictionary.create_competency(version, None, code="Q", name="Quality checks")
-    dictionary.publish(version, None)
+    version = dictionary.create_framework(code="OPS", name="Operations", actor=SYSTEM)
+    p = dictionary.create_competency(version, SYSTEM, code="P", name="Pump maintenance")
+    q = dictionary.create_competency(version, SYSTEM, code="Q", name="Quality checks")
+    dictionary.publish(version, SYSTEM)
 
-    hq = org.create_unit(None, external_id="HQ", name="Head office")
-    plant = org.create_unit(None, external_id="PLANT", name="Plant", parent=hq)
-    lab = org.create_unit(None, external_id="LAB", name="Lab", parent=hq)
-    other = org.create_unit(None, external_id="OTHER", name="Other company")
+    hq = org.create_unit(SYSTEM, external_id="HQ", name="Head office")
+    plant = org.create_unit(SYSTEM, external_id="PLANT", name="Plant", parent=hq)
+    lab = org.create_unit(SYSTEM, external_id="LAB", name="Lab", parent=hq)
+    other = org.create_unit(SYSTEM, external_id="OTHER", name="Other company")
     units = {"HQ": hq, "PLANT": plant, "LAB": lab, "OTHER": other}
     where = {"Ann": plant, "Ben": plant, "Cat": lab, "Dan": other, "Eve": plant, "Fay": lab, "Gus": plant,
              "Hal": plant, "Ivy": plant, "Joe": plant}
-    people = {name: org.create_person(None, employee_id=f"E-{name.upper()}", name=name, unit=unit)
+    people = {name: org.create_person(SYSTEM, employee_id=f"E-{name.upper()}", name=name, unit=unit)
               for name, unit in where.items()}
-    site = org.create_context(None, code="north-site", name="North site")
+    site = org.create_context(SYSTEM, code="north-site", name="North site")
 
     def add(name: str, level: int, source: str, valid_until: dt.date | None = None, **extra: Any) -> None:
-        record_evidence(None, person=people[name], competency=p, level=level, source=source,
+        record_evidence(SYSTEM, person=people[name], competency=p, level=level, source=source,
                         assessed_on=dt.date(2025, 6, 1), valid_until=valid_until, **extra)
 
     add("Ann", 3, "certificate")
@@ -87,13 +88,13 @@ def build_world() -> World:
     add("Hal", 3, "certificate", DUE)
     add("Ivy", 3, "certificate")
     add("Joe", 5, "certificate", context=site)
-    org.mark_left(people["Ivy"], None, left_on=dt.date(2026, 2, 1))
+    org.mark_left(people["Ivy"], SYSTEM, left_on=dt.date(2026, 2, 1))
 
-    tech = org.create_role(None, external_id="TECH", name="Technician")
-    org.set_requirement(tech, None, competency=p, level=3, criticality="essential")
-    org.set_requirement(tech, None, competency=q, level=2, criticality="desirable")
+    tech = org.create_role(SYSTEM, external_id="TECH", name="Technician")
+    org.set_requirement(tech, SYSTEM, competency=p, level=3, criticality="essential")
+    org.set_requirement(tech, SYSTEM, competency=q, level=2, criticality="desirable")
     for unit in (plant, plant, lab):
-        org.create_position(None, role=tech, unit=unit)
+        org.create_position(SYSTEM, role=tech, unit=unit)
     return World(p=p, q=q, units=units, people=people, tech=tech, site=site)
 
 
@@ -102,9 +103,9 @@ def world(db) -> World:
     from compms.strategy import services
 
     built = build_world()
-    built.objective = services.create_objective(None, code="PUMPS-2027", title="Pump skills for the new line",
+    built.objective = services.create_objective(SYSTEM, code="PUMPS-2027", title="Pump skills for the new line",
                                                 due_date=DUE, status="active")
-    built.target = services.add_target(built.objective, None, competency=built.p, level=3, headcount=4,
+    built.target = services.add_target(built.objective, SYSTEM, competency=built.p, level=3, headcount=4,
                                        scope_unit=built.units["HQ"])
     return built
 

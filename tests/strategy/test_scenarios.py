@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.strategy import analysis, services
 from compms.strategy.models import ScenarioChange
 
@@ -29,10 +30,10 @@ def table_state() -> dict[str, tuple[int, str]]:
 @pytest.fixture
 def growth(world):
     """20 more Technician positions in the plant, and the lab closed."""
-    scenario = services.create_scenario(None, name="New line, lab closed", objective=world.objective)
-    services.add_scenario_change(scenario, None, kind="add_positions", unit=world.units["PLANT"], role=world.tech,
+    scenario = services.create_scenario(SYSTEM, name="New line, lab closed", objective=world.objective)
+    services.add_scenario_change(scenario, SYSTEM, kind="add_positions", unit=world.units["PLANT"], role=world.tech,
                                  count=20)
-    services.add_scenario_change(scenario, None, kind="close_unit", unit=world.units["LAB"])
+    services.add_scenario_change(scenario, SYSTEM, kind="close_unit", unit=world.units["LAB"])
     return scenario
 
 
@@ -67,8 +68,8 @@ def test_removing_more_positions_than_exist_is_explained(world) -> None:
 
 
 def test_closing_the_scope_unit_leaves_nothing_in_scope(world) -> None:
-    scenario = services.create_scenario(None, name="Close the lab", scope_unit=world.units["LAB"])
-    services.add_scenario_change(scenario, None, kind="close_unit", unit=world.units["LAB"])
+    scenario = services.create_scenario(SYSTEM, name="Close the lab", scope_unit=world.units["LAB"])
+    services.add_scenario_change(scenario, SYSTEM, kind="close_unit", unit=world.units["LAB"])
     result = analysis.evaluate_scenario(scenario)
     assert (result.people_today, result.people_scenario) == (2, 0)
     assert (result.positions_today, result.positions_scenario) == (1, 0)
@@ -92,12 +93,12 @@ def test_evaluating_never_changes_the_data(world, growth, api, cast, login_clien
 def test_a_scenario_change_is_validated(world) -> None:
     from django.core.exceptions import ValidationError
 
-    scenario = services.create_scenario(None, name="Bad")
+    scenario = services.create_scenario(SYSTEM, name="Bad")
     with pytest.raises(ValidationError) as error:
-        services.add_scenario_change(scenario, None, kind="add_positions", unit=world.units["LAB"], role=None,
+        services.add_scenario_change(scenario, SYSTEM, kind="add_positions", unit=world.units["LAB"], role=None,
                                      count=0)
     assert set(error.value.message_dict) == {"role", "count"}
     with pytest.raises(ValidationError) as error:
-        services.add_scenario_change(scenario, None, kind="close_unit", unit=world.units["LAB"], role=world.tech)
+        services.add_scenario_change(scenario, SYSTEM, kind="close_unit", unit=world.units["LAB"], role=world.tech)
     assert set(error.value.message_dict) == {"role"}
     assert ScenarioChange.objects.count() == 0

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.strategy import analysis, services
 from tests.strategy.conftest import DUE, TODAY
 
@@ -34,34 +35,34 @@ def test_coverage_drops_when_evidence_expires_and_ends_at_the_supply(world) -> N
 
 
 def test_a_narrower_scope_counts_only_its_subtree(world) -> None:
-    services.update_target(world.target, None, scope_unit=world.units["LAB"], headcount=2)
+    services.update_target(world.target, SYSTEM, scope_unit=world.units["LAB"], headcount=2)
     [line] = analysis.objective_gap(world.objective).targets
     # Only Cat (level 3) and Fay (level 2) work in the lab.
     assert (line.supply, line.gap, line.one_level_short, line.scope) == (1, 1, 1, "Lab")
 
 
 def test_the_whole_organisation_includes_other_units_but_not_leavers(world) -> None:
-    services.update_target(world.target, None, scope_unit=None)
+    services.update_target(world.target, SYSTEM, scope_unit=None)
     [line] = analysis.objective_gap(world.objective).targets
     # Dan (OTHER) now counts; Ivy left; Joe's certificate is for the north site only.
     assert (line.supply_today, line.supply, line.scope) == (5, 4, "Whole organisation")
 
 
 def test_a_target_with_a_context_counts_only_that_context(world) -> None:
-    services.update_target(world.target, None, context=world.site, level=5, headcount=1)
+    services.update_target(world.target, SYSTEM, context=world.site, level=5, headcount=1)
     [line] = analysis.objective_gap(world.objective).targets
     assert (line.supply, line.gap, line.context) == (1, 0, "north-site")
 
 
 def test_a_target_due_earlier_keeps_evidence_valid_until_then(world) -> None:
-    services.update_target(world.target, None, due_date=dt.date(2026, 12, 31))
+    services.update_target(world.target, SYSTEM, due_date=dt.date(2026, 12, 31))
     [line] = analysis.objective_gap(world.objective).targets
     assert (line.supply, line.gap) == (4, 0)
 
 
 def test_level_one_pipeline_includes_people_without_any_evidence(world, needs) -> None:
     needs("Joe", "Ann", "Ivy")
-    services.update_target(world.target, None, level=1)
+    services.update_target(world.target, SYSTEM, level=1)
     [line] = analysis.objective_gap(world.objective).targets
     # Level 0 by the due date: Joe (his only P is for a context, another claim) and Ben (his certificate
     # lapses). Joe has a need; Ann already holds level 3 and Ivy has left, so their needs do not count.
@@ -71,7 +72,7 @@ def test_level_one_pipeline_includes_people_without_any_evidence(world, needs) -
 def test_new_evidence_today_is_counted_at_once(world) -> None:
     from compms.evidence.services import record_evidence
 
-    record_evidence(None, person=world.people["Eve"], competency=world.p, level=3, source="certificate",
+    record_evidence(SYSTEM, person=world.people["Eve"], competency=world.p, level=3, source="certificate",
                     assessed_on=TODAY)
     [line] = analysis.objective_gap(world.objective).targets
     assert (line.supply, line.gap) == (4, 0)
@@ -106,7 +107,7 @@ def test_targets_of_one_objective_are_read_in_a_fixed_number_of_queries(world, n
                                                                         django_assert_max_num_queries) -> None:
     needs("Eve")  # the development app's own queries (one look-up per target) are not counted here
     for level in (1, 2, 4, 5):
-        services.add_target(world.objective, None, competency=world.q if level % 2 else world.p, level=level,
+        services.add_target(world.objective, SYSTEM, competency=world.q if level % 2 else world.p, level=level,
                             headcount=3)
     with django_assert_max_num_queries(8):
         report = analysis.objective_gap(world.objective)

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.evidence import proficiency as prof
 from compms.gaps.loader import clear_cache
 
@@ -58,36 +59,36 @@ def build_world(cast: Any) -> World:
     from compms.organisation import services as org
     from compms.succession import services
 
-    version = dictionary.create_framework(code="OPS", name="Operations", actor=None)
-    p = dictionary.create_competency(version, None, code="P", name="Pump maintenance")
-    q = dictionary.create_competency(version, None, code="Q", name="Quality checks")
-    dictionary.publish(version, None)
+    version = dictionary.create_framework(code="OPS", name="Operations", actor=SYSTEM)
+    p = dictionary.create_competency(version, SYSTEM, code="P", name="Pump maintenance")
+    q = dictionary.create_competency(version, SYSTEM, code="Q", name="Quality checks")
+    dictionary.publish(version, SYSTEM)
 
-    hq = org.create_unit(None, external_id="HQ", name="Head office")
-    plant = org.create_unit(None, external_id="PLANT", name="Plant", parent=hq)
-    lab = org.create_unit(None, external_id="LAB", name="Lab", parent=hq)
-    hana = org.create_person(None, employee_id="E-HANA", name="Hana", unit=hq, user=cast.hr)
-    hol = org.create_person(None, employee_id="E-HOL", name="Hol", unit=plant, manager=hana, user=cast.manager)
-    ann = org.create_person(None, employee_id="E-ANN", name="Ann", unit=plant, manager=hol, user=cast.employee)
-    ben = org.create_person(None, employee_id="E-BEN", name="Ben", unit=plant, manager=hol)
-    cat = org.create_person(None, employee_id="E-CAT", name="Cat", unit=lab, manager=hana)
-    dan = org.create_person(None, employee_id="E-DAN", name="Dan", unit=plant, manager=hana)
-    eve = org.create_person(None, employee_id="E-EVE", name="Eve", unit=plant, manager=hana)
+    hq = org.create_unit(SYSTEM, external_id="HQ", name="Head office")
+    plant = org.create_unit(SYSTEM, external_id="PLANT", name="Plant", parent=hq)
+    lab = org.create_unit(SYSTEM, external_id="LAB", name="Lab", parent=hq)
+    hana = org.create_person(SYSTEM, employee_id="E-HANA", name="Hana", unit=hq, user=cast.hr)
+    hol = org.create_person(SYSTEM, employee_id="E-HOL", name="Hol", unit=plant, manager=hana, user=cast.manager)
+    ann = org.create_person(SYSTEM, employee_id="E-ANN", name="Ann", unit=plant, manager=hol, user=cast.employee)
+    ben = org.create_person(SYSTEM, employee_id="E-BEN", name="Ben", unit=plant, manager=hol)
+    cat = org.create_person(SYSTEM, employee_id="E-CAT", name="Cat", unit=lab, manager=hana)
+    dan = org.create_person(SYSTEM, employee_id="E-DAN", name="Dan", unit=plant, manager=hana)
+    eve = org.create_person(SYSTEM, employee_id="E-EVE", name="Eve", unit=plant, manager=hana)
     people = {x.name: x for x in (hana, hol, ann, ben, cat, dan, eve)}
 
-    lead = org.create_role(None, external_id="LEAD", name="Shift lead", family="Operations")
-    org.set_requirement(lead, None, competency=p, level=3, criticality="essential")
-    org.set_requirement(lead, None, competency=q, level=2, criticality="desirable")
-    tech = org.create_role(None, external_id="TECH", name="Technician", family="Operations")
-    org.set_requirement(tech, None, competency=p, level=2, criticality="essential")
-    lead_position = org.create_position(None, role=lead, unit=plant, external_id="LEAD-1")
-    org.assign_position(lead_position, None, person=hol, start_date=dt.date(2024, 1, 1))
-    vacancy = org.create_position(None, role=lead, unit=lab, external_id="LEAD-2")
+    lead = org.create_role(SYSTEM, external_id="LEAD", name="Shift lead", family="Operations")
+    org.set_requirement(lead, SYSTEM, competency=p, level=3, criticality="essential")
+    org.set_requirement(lead, SYSTEM, competency=q, level=2, criticality="desirable")
+    tech = org.create_role(SYSTEM, external_id="TECH", name="Technician", family="Operations")
+    org.set_requirement(tech, SYSTEM, competency=p, level=2, criticality="essential")
+    lead_position = org.create_position(SYSTEM, role=lead, unit=plant, external_id="LEAD-1")
+    org.assign_position(lead_position, SYSTEM, person=hol, start_date=dt.date(2024, 1, 1))
+    vacancy = org.create_position(SYSTEM, role=lead, unit=lab, external_id="LEAD-2")
 
     on = dt.date(2025, 6, 1)
 
     def add(who: str, competency: Any, level: int, source: str, valid_until: dt.date | None = None) -> None:
-        record_evidence(None, person=people[who], competency=competency, level=level, source=source,
+        record_evidence(SYSTEM, person=people[who], competency=competency, level=level, source=source,
                         assessed_on=on, valid_until=valid_until)
 
     add("Hol", p, 4, "certificate")
@@ -102,7 +103,7 @@ def build_world(cast: Any) -> World:
     add("Dan", q, 2, "manager")
     add("Eve", p, 1, "manager")
 
-    key = services.mark_key_position(None, position=lead_position, risk_of_loss="high", impact="high")
+    key = services.mark_key_position(SYSTEM, position=lead_position, risk_of_loss="high", impact="high")
     return World(p=p, q=q, units={"HQ": hq, "PLANT": plant, "LAB": lab}, people=people, lead=lead, tech=tech,
                  key_position=key, lead_position=lead_position, vacancy=vacancy)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from compms.access import SYSTEM
 from compms.succession import services
 
 from .conftest import TODAY
@@ -40,8 +41,8 @@ def test_an_employee_is_sent_to_their_own_page_and_kept_out_of_plans(world, logi
 
 
 def test_the_nine_box_shows_people_in_their_box(world, login_client) -> None:
-    services.rate(None, person=world.people["Ann"], performance=3, potential=3, rated_on=TODAY)
-    services.rate(None, person=world.people["Dan"], performance=1, potential=2, rated_on=TODAY)
+    services.rate(SYSTEM, person=world.people["Ann"], performance=3, potential=3, rated_on=TODAY)
+    services.rate(SYSTEM, person=world.people["Dan"], performance=1, potential=2, rated_on=TODAY)
     hr = login_client("hr").get("/succession/nine-box/").content.decode()
     assert 'class="chart-ninebox"' in hr and "Star (1)" in hr and "Inconsistent (1)" in hr
     assert 'id="calibrate"' in hr

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from compms.access import SYSTEM
 from compms.succession import analysis, services
 from compms.succession.models import ReadinessOverride
 
@@ -34,7 +35,7 @@ def test_computed_successors_are_ranked_with_readiness_fit_and_gaps(world) -> No
 
 
 def test_an_expired_certificate_moves_someone_from_ready_now_to_not_ready(world) -> None:
-    services.nominate(world.key_position, None, person=world.people["Cat"])
+    services.nominate(world.key_position, SYSTEM, person=world.people["Cat"])
     before = by_name(analysis.successors(world.key_position, dt.date(2026, 2, 15)))["Cat"]
     assert before.computed == "ready_now" and before.fit == 1.0
     after = by_name(analysis.successors(world.key_position, TODAY))["Cat"]
@@ -74,7 +75,7 @@ def test_bench_strength_flags_positions_with_no_ready_successor(world) -> None:
     from compms.organisation import services as org
 
     # The role in the lab (vacant) as a key role-in-unit: same role, same people, so the same bench.
-    lab_key = services.mark_key_position(None, role=world.lead, unit=world.units["LAB"], risk_of_loss="low")
+    lab_key = services.mark_key_position(SYSTEM, role=world.lead, unit=world.units["LAB"], risk_of_loss="low")
     report = analysis.bench_strength([world.key_position, lab_key], TODAY, threshold=0.6)
     rows = {r.key_position.pk: r for r in report.positions}
     assert rows[world.key_position.pk].bench.ready_now == 2
@@ -87,7 +88,7 @@ def test_bench_strength_flags_positions_with_no_ready_successor(world) -> None:
     assert (p_bench.label, p_bench.required, p_bench.ready_now, p_bench.ready_soon) == ("OPS:P", 3, 3, 1)
 
     # Raise the bar: P becomes level 5 for LEAD -> nobody is ready now; the position is flagged.
-    org.set_requirement(world.lead, None, competency=world.p, level=5, criticality="essential")
+    org.set_requirement(world.lead, SYSTEM, competency=world.p, level=5, criticality="essential")
     flagged = analysis.bench_strength([world.key_position], TODAY).positions[0]
     assert flagged.bench.flagged and flagged.bench.ready_now == 0
     # Someone must still act in the job tomorrow: the best current fits in the unit and the holder's team

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.evidence import proficiency as prof
 
 D = dt.date
@@ -49,10 +50,10 @@ def torg(cast) -> TrainingOrg:
     from compms.frameworks import services as frameworks
     from compms.organisation.models import Position, Requirement, Role, Unit
 
-    version = frameworks.create_framework(code="OPS", name="Operations", actor=None)
-    p = frameworks.create_competency(version, None, code="P", name="Pump maintenance")
-    q = frameworks.create_competency(version, None, code="Q", name="Quality checks")
-    frameworks.publish(version, None)
+    version = frameworks.create_framework(code="OPS", name="Operations", actor=SYSTEM)
+    p = frameworks.create_competency(version, SYSTEM, code="P", name="Pump maintenance")
+    q = frameworks.create_competency(version, SYSTEM, code="Q", name="Quality checks")
+    frameworks.publish(version, SYSTEM)
     unit = Unit.objects.create(external_id="U1", name="Plant", path="/")
     unit.path = f"/{unit.pk}/"
     unit.save(update_fields=["path"])
@@ -91,7 +92,7 @@ def session_of(torg, on_day):
     from compms.training import services
 
     def make(capacity: int = 2, resource: Any = None, starts_on: dt.date = START, **extra: Any):
-        return services.create_session(None, resource=resource or torg.pump, starts_on=starts_on,
+        return services.create_session(SYSTEM, resource=resource or torg.pump, starts_on=starts_on,
                                        ends_on=starts_on + dt.timedelta(days=1), capacity=capacity,
                                        place=extra.pop("place", "Training room 2"), **extra)
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.evidence.gaps import person_gaps
 from compms.training import services
 from compms.training.models import Enrolment, MandatoryTraining
@@ -64,7 +65,7 @@ def test_mandatory_training_due_overdue_and_satisfied(torg, cast, api, session_o
     assert {name: (r["status"], r["due_on"]) for name, r in status.items()} == {
         "Kim": ("overdue", "2025-01-31"), "Lee": ("overdue", "2025-01-31")}
     session = session_of()
-    enrolment = services.approve_enrolment(services.request_enrolment(None, person=torg.kim, session=session),
+    enrolment = services.approve_enrolment(services.request_enrolment(SYSTEM, person=torg.kim, session=session),
                                            cast.hr)
     on_day(D(2026, 3, 12))
     services.complete_enrolment(enrolment, cast.hr, completed_on=D(2026, 3, 11))

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from compms.access import SYSTEM
 from compms.evidence.gaps import person_gaps
 from compms.evidence.models import Evidence
 from compms.training import services
@@ -40,7 +41,7 @@ def test_completion_closes_the_gap_until_the_evidence_expires(torg, cast, sessio
 
 def test_a_failed_training_writes_no_evidence(torg, cast, session_of, on_day):
     session = session_of()
-    enrolment = services.approve_enrolment(services.request_enrolment(None, person=torg.kim, session=session),
+    enrolment = services.approve_enrolment(services.request_enrolment(SYSTEM, person=torg.kim, session=session),
                                            cast.hr)
     on_day(D(2026, 3, 12))
     failed = services.complete_enrolment(enrolment, cast.hr, passed=False)
@@ -56,7 +57,7 @@ def test_a_resource_without_validity_gives_evidence_that_never_expires(torg, cas
     ResourceOutcome.objects.create(resource=torg.reading, competency=torg.q, competency_uuid=torg.q.uuid,
                                    entry_level=0, exit_level=2)
     session = session_of(resource=torg.reading)
-    enrolment = services.approve_enrolment(services.request_enrolment(None, person=torg.lee, session=session),
+    enrolment = services.approve_enrolment(services.request_enrolment(SYSTEM, person=torg.lee, session=session),
                                            cast.hr)
     on_day(D(2026, 3, 20))
     services.complete_enrolment(enrolment, cast.hr)
@@ -70,8 +71,8 @@ def test_the_trainer_may_complete_but_a_manager_may_not(torg, cast, session_of, 
 
     session = session_of(trainer=torg.mo)
     other = session_of()
-    kim = services.approve_enrolment(services.request_enrolment(None, person=torg.kim, session=session), cast.hr)
-    lee = services.approve_enrolment(services.request_enrolment(None, person=torg.lee, session=other), cast.hr)
+    kim = services.approve_enrolment(services.request_enrolment(SYSTEM, person=torg.kim, session=session), cast.hr)
+    lee = services.approve_enrolment(services.request_enrolment(SYSTEM, person=torg.lee, session=other), cast.hr)
     on_day(D(2026, 3, 12))
     assert services.complete_enrolment(kim, cast.manager).status == "completed"
     with pytest.raises(PermissionDenied):

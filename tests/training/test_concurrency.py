@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
+from compms.access import SYSTEM
 from compms.training import services
 from compms.training.models import Enrolment
 
@@ -19,14 +20,14 @@ def test_concurrent_approvals_never_exceed_capacity(torg, cast, session_of):
 
     session = session_of(capacity=3)
     people = [make_person(torg.unit, f"E-C{n}", f"Crowd {n}") for n in range(10)]
-    requests = [services.request_enrolment(None, person=p, session=session) for p in people]
+    requests = [services.request_enrolment(SYSTEM, person=p, session=session) for p in people]
     barrier = threading.Barrier(len(requests))
     errors: list[BaseException] = []
 
     def approve(enrolment):
         try:
             barrier.wait()
-            services.approve_enrolment(enrolment, None)
+            services.approve_enrolment(enrolment, SYSTEM)
         except BaseException as error:  # reported below: a thread's failure must fail the test
             errors.append(error)
         finally:
@@ -50,6 +51,6 @@ def test_sequential_approvals_past_capacity_go_to_the_waiting_list(torg, cast, s
 
     session = session_of(capacity=3)
     people = [make_person(torg.unit, f"E-S{n}", f"Seq {n}") for n in range(5)]
-    results = [services.approve_enrolment(services.request_enrolment(None, person=p, session=session), None).status
+    results = [services.approve_enrolment(services.request_enrolment(SYSTEM, person=p, session=session), SYSTEM).status
                for p in people]
     assert results == ["enrolled"] * 3 + ["waitlisted"] * 2

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from compms.access import SYSTEM
 from compms.training import services
 from compms.training.models import ENROLMENT_TRANSITIONS, Enrolment
 from tests.training.conftest import START
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def enrolled(cast, person, session):
-    enrolment = services.request_enrolment(None, person=person, session=session)
+    enrolment = services.request_enrolment(SYSTEM, person=person, session=session)
     return services.approve_enrolment(enrolment, cast.hr)
 
 
@@ -40,7 +41,7 @@ def test_nobody_approves_their_own_request(torg, cast, session_of):
 
 
 def test_a_manager_decides_only_for_their_own_reports(torg, cast, session_of):
-    olus = services.request_enrolment(None, person=torg.olu, session=session_of())
+    olus = services.request_enrolment(SYSTEM, person=torg.olu, session=session_of())
     with pytest.raises(PermissionDenied):
         services.approve_enrolment(olus, cast.manager)
     with pytest.raises(PermissionDenied):
@@ -49,7 +50,7 @@ def test_a_manager_decides_only_for_their_own_reports(torg, cast, session_of):
 
 def test_illegal_moves_are_refused_with_the_allowed_ones_named(torg, cast, session_of):
     session = session_of()
-    enrolment = services.request_enrolment(None, person=torg.kim, session=session)
+    enrolment = services.request_enrolment(SYSTEM, person=torg.kim, session=session)
     with pytest.raises(ValidationError) as error:
         services.complete_enrolment(enrolment, cast.hr, completed_on=D(2026, 3, 1))
     assert "requested cannot become completed" in str(error.value)
@@ -62,7 +63,7 @@ def test_illegal_moves_are_refused_with_the_allowed_ones_named(torg, cast, sessi
 
 def test_attendance_and_completion_only_from_enrolled(torg, cast, session_of, on_day):
     session = session_of()
-    waiting = services.request_enrolment(None, person=torg.kim, session=session)
+    waiting = services.request_enrolment(SYSTEM, person=torg.kim, session=session)
     with pytest.raises(ValidationError, match="Attendance is recorded for enrolled people"):
         services.record_attendance(waiting, cast.hr, attended=True)
     enrolment = services.approve_enrolment(waiting, cast.manager)
@@ -84,9 +85,9 @@ def test_every_final_status_goes_nowhere_and_rejection_comes_only_before_approva
 
 def test_past_capacity_people_go_to_the_waiting_list_in_request_order(torg, cast, session_of):
     session = session_of(capacity=1)
-    first = services.request_enrolment(None, person=torg.kim, session=session)
-    second = services.request_enrolment(None, person=torg.lee, session=session)
-    third = services.request_enrolment(None, person=torg.olu, session=session)
+    first = services.request_enrolment(SYSTEM, person=torg.kim, session=session)
+    second = services.request_enrolment(SYSTEM, person=torg.lee, session=session)
+    third = services.request_enrolment(SYSTEM, person=torg.olu, session=session)
     # Approved in another order than requested: the waiting list still follows request time.
     assert services.approve_enrolment(first, cast.hr).status == "enrolled"
     assert services.approve_enrolment(third, cast.hr).status == "waitlisted"
@@ -144,7 +145,7 @@ def test_a_request_for_a_resource_goes_to_the_next_session_with_room(torg, cast,
 
 
 def test_an_unscheduled_approved_request_is_placed_when_scheduled(torg, cast, session_of):
-    request = services.request_enrolment(None, person=torg.kim, resource=torg.reading)
+    request = services.request_enrolment(SYSTEM, person=torg.kim, resource=torg.reading)
     approved = services.approve_enrolment(request, cast.manager)
     assert (approved.status, approved.session_id) == ("approved", None)
     session = session_of(resource=torg.reading, capacity=4)
@@ -159,7 +160,7 @@ def test_cancelling_a_session_withdraws_everyone_in_it(torg, cast, session_of):
     services.cancel_session(session, cast.hr, reason="Trainer ill")
     assert {e.status for e in Enrolment.objects.filter(pk__in=[kim.pk, lee.pk])} == {"withdrawn"}
     with pytest.raises(ValidationError, match="cancelled"):
-        services.request_enrolment(None, person=torg.olu, session=session)
+        services.request_enrolment(SYSTEM, person=torg.olu, session=session)
 
 
 def test_only_hr_manages_sessions(torg, cast, on_day):

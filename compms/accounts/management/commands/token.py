@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from compms.access import SYSTEM
 from compms.accounts import services
 from compms.accounts.models import User
 
@@ -21,5 +23,9 @@ class Command(BaseCommand):
                 user = User.objects.get(username=options["username"])
             except User.DoesNotExist:
                 raise CommandError(f"no user named {options['username']!r}") from None
-            _token, raw = services.create_token(user, options["name"])
+            try:
+                _token, raw = services.create_token(user, options["name"], SYSTEM)
+            except ValidationError as exc:
+                raise CommandError("; ".join(f"--{field}: {' '.join(problems)}"
+                                             for field, problems in exc.message_dict.items())) from None
             self.stdout.write(raw)

@@ -23,8 +23,17 @@ class Command(BaseCommand):
         parser.add_argument("--import-evidence", action="store_true",
                             help="finally, also time `compms import evidence` of a generated history file "
                                  "(adds its rows to the database)")
+        parser.add_argument("--xapi", type=int, metavar="STATEMENTS", action="append", default=[],
+                            help="only time storing one xAPI batch of this many statements (repeatable; "
+                                 "rolled back afterwards, no demo needed)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["xapi"]:
+            from compms.training import bench as xapi_bench
+
+            for count in options["xapi"]:
+                xapi_bench.run_xapi(count, self.stdout.write)
+            return
         self.stdout.write(bench.HEADER)
         bench.run(options["employees"], options["seed"], options["repeat"], self.stdout.write,
                   import_evidence=options["import_evidence"])

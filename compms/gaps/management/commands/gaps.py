@@ -10,7 +10,6 @@ with its own renderers, so `--as-of` and `--format` mean the same everywhere.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -21,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from compms.evidence.gaps import PersonGaps, person_gaps
 from compms.gaps.cli import org_scope, unit_scope
+from compms.interop.base import SafeCsvWriter
 from compms.organisation.models import Person
 
 FORMATS = ("table", "json", "csv")
@@ -44,7 +44,7 @@ def person_json(report: PersonGaps) -> str:
 
 def person_csv(report: PersonGaps) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeCsvWriter(buffer)
     writer.writerow(PERSON_CSV_COLUMNS)
     for role in report.roles:
         for line in role.requirements:

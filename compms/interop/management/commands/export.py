@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import BaseCommand, CommandError
 
+from compms.access import SYSTEM
 from compms.interop.base import exporters
 
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         fmt = exporters()[format]
         target = options.pop("target", None)
         try:
-            content, filename, _content_type = fmt.run(target, None, options)
+            content, filename, _content_type = fmt.run(target, SYSTEM, options)
         except ObjectDoesNotExist as exc:
             raise CommandError(str(exc)) from None
         if output:

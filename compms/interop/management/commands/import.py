@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from compms.access import SYSTEM
 from compms.interop.base import ImportFailed, importers
 
 
@@ -26,7 +28,7 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
-        actor = None
+        actor: Any = SYSTEM
         if as_user:
             actor = User.objects.filter(username=as_user).first()
             if actor is None:

@@ -1,4 +1,4 @@
-"""`compms bench-strength [--format table|json] [--as-of YYYY-MM-DD]`"""
+"""`compms bench-strength [--format table|json] [--as-of YYYY-MM-DD] [--user NAME]`"""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from compms.succession import analysis, cli
+from compms.gaps.loader import load_snapshot
+from compms.succession import access, analysis, cli
 from compms.succession.models import KeyPosition
 
 
@@ -17,9 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--format", default="table", choices=cli.FORMATS)
         parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None)
+        cli.add_user_argument(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = analysis.bench_strength(KeyPosition.objects.select_related("role", "unit", "position"),
-                                         options["as_of"])
+        actor = cli.actor_for(options["user"])
+        keys = list(KeyPosition.objects.select_related("role", "unit", "position"))
+        report = analysis.bench_strength(keys, options["as_of"], visible=access.visible_indices(actor, load_snapshot()),
+                                         in_scope=access.key_positions_in_scope(actor, keys))
         self.stdout.write(cli.as_json(report.as_dict()) if options["format"] == "json" else cli.bench_table(report),
                           ending="")

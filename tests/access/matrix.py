@@ -1,0 +1,231 @@
+"""The world and the callers the access matrices run against, and the table format they are kept in.
+
+The world is the built-in demo (60 employees), plus a few objects the demo does not make, so that
+every path parameter of every API operation and page names a real object. Wherever a parameter names
+a person or something of a person's, it names the *outsider*: a person outside the demo manager's
+team who is none of the demo users, so every cell also says whether a caller can reach an object
+that belongs to someone outside their scope.
+
+Each call runs in a savepoint that is rolled back, so a write in one cell never changes what the
+next cell sees.
+
+Outcomes, as a reviewer reads them in the tables:
+  ok     2xx: the caller may do it (and it worked)
+  bad    400, 409 or 422: the caller passed the access check; the input was refused
+  login  a redirect to the log-in page (pages, anonymous callers)
+  401    not authenticated (API)
+  403    authenticated, refused
+  404    not found, or hidden from this caller (outside their scope)
+  405    method not allowed
+A 5xx answer is never an expected outcome: it fails the test on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+CALLERS = ["anonymous", "employee", "manager", "assessor", "hr", "competency", "admin"]
+DEMO_USERS = {"employee": "employee", "manager": "manager", "assessor": "assessor", "hr": "hr",
+              "competency": "competency", "admin": "admin"}
+HERE = Path(__file__).resolve().parent
+
+
+def outcome_of(status: int, location: str = "") -> str:
+    if 200 <= status < 300:
+        return "ok"
+    if status in (301, 302, 303) and "/accounts/login/" in location:
+        return "login"
+    if status in (301, 302, 303):
+        return "ok"  # a page that sends the caller on to where the thing lives
+    if status in (400, 409, 422):
+        return "bad"
+    return str(status)
+
+
+@dataclass
+class World:
+    """Ids of the objects that path parameters and bodies name."""
+
+    values: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+
+def build_world() -> World:
+    """Build the demo and the extra objects. Call inside a transaction the caller rolls back."""
+    from django.core.management import call_command
+
+    from compms.accounts.models import ApiToken, User
+    from compms.development.models import Commission, Resource
+    from compms.evidence.models import AssessorRegistration, Claim, Evidence, EvidenceAttachment
+    from compms.frameworks.models import Competency, Framework, FrameworkVersion
+    from compms.organisation.models import Duty, Person, Position, Requirement, Role, Task, TaskCompetency
+    from compms.strategy.models import Objective, Scenario, ScenarioChange, Target
+    from compms.succession.models import KeyPosition, Nomination, TalentPool
+    from compms.training.models import Enrolment, MandatoryTraining, Session, XapiActivity
+
+    call_command("demo", employees=60, seed=3, if_empty=True, stdout=io.StringIO())
+    users = {caller: User.objects.get(username=username) for caller, username in DEMO_USERS.items()}
+    demo_people = {p.pk for p in Person.objects.filter(user__in=users.values())}
+    manager = Person.objects.get(user=users["manager"])
+    team_prefix = f"{manager.manager_path or '/'}{manager.pk}/"
+    candidates = (Person.objects.filter(active=True).exclude(pk__in=demo_people)
+                  .exclude(manager_path__startswith=team_prefix).exclude(pk=manager.pk))
+    outsider = candidates.filter(evidence__isnull=False).distinct().first() or candidates.first()
+    assert outsider is not None, "the demo has nobody outside the manager's team"
+
+    framework = Framework.objects.filter(versions__status=FrameworkVersion.Status.PUBLISHED).distinct().first()
+    version = framework.versions.filter(status=FrameworkVersion.Status.PUBLISHED).order_by("-number").first()
+    competency = Competency.objects.filter(version=version).exclude(parent=None).first() or \
+        Competency.objects.filter(version=version).first()
+    role = Role.objects.filter(duties__tasks__isnull=False).distinct().first()
+    duty = Duty.objects.filter(role=role).first()
+    task = Task.objects.filter(duty=duty).first()
+    link = TaskCompetency.objects.filter(task__duty__role=role).first()
+    requirement = Requirement.objects.filter(role=role).first()
+    position = Position.objects.filter(unit=outsider.unit).first() or Position.objects.first()
+    evidence = Evidence.objects.filter(person=outsider).first()
+    now = dt.date.today()
+    if evidence is None:
+        evidence = Evidence.objects.create(person=outsider, competency=competency, level=1, source="manager",
+                                           assessed_on=now)
+    attachment = EvidenceAttachment.objects.filter(evidence=evidence).first()
+    if attachment is None:
+        from django.core.files.base import ContentFile
+
+        attachment = EvidenceAttachment(evidence=evidence, name="note.txt", content_type="text/plain", size=5)
+        attachment.file.save("note.txt", ContentFile(b"hello"), save=True)
+    claim = Claim.objects.filter(person=outsider).first() or Claim.objects.create(
+        person=outsider, competency=competency, level=1, created_by=users["hr"])
+    registration = AssessorRegistration.objects.first() or AssessorRegistration.objects.create(
+        person=Person.objects.get(user=users["assessor"]), competency=competency, max_level=3)
+    objective = Objective.objects.first() or Objective.objects.create(name="Matrix objective", due_date=now)
+    target = Target.objects.filter(objective=objective).first()
+    scenario = Scenario.objects.first() or Scenario.objects.create(name="Matrix scenario")
+    change = ScenarioChange.objects.filter(scenario=scenario).first()
+    resource = Resource.objects.first()
+    commission = Commission.objects.first()
+    session = Session.objects.first()
+    enrolment = Enrolment.objects.filter(person=outsider).first() or Enrolment.objects.first()
+    rule = MandatoryTraining.objects.first()
+    mapping = XapiActivity.objects.first()
+    key = KeyPosition.objects.exclude(position__unit__in=[manager.unit]).first() or KeyPosition.objects.first()
+    nomination = Nomination.objects.first()
+    pool = TalentPool.objects.first()
+    from compms.accounts.services import create_token
+
+    token, _ = create_token(users["hr"], "hr's own token", users["hr"])
+    raw_tokens = {}
+    for caller, user in users.items():
+        _, raw = create_token(user, "matrix", user)
+        raw_tokens[caller] = raw
+    values = {
+        "users": users, "tokens": raw_tokens, "outsider": outsider,
+        "code": framework.code, "number": version.number, "other": version.number,
+        "comp_code": competency.code, "competency_id": competency.pk, "competency": competency.code,
+        "framework": framework.code, "employee_id": outsider.employee_id, "person_id": outsider.pk,
+        "person": outsider.employee_id, "unit_id": outsider.unit_id, "role_id": role.pk, "duty_id": duty.pk,
+        "task_id": task.pk, "link_id": link.pk if link else 0, "requirement_id": requirement.pk,
+        "position_id": position.pk, "evidence_id": evidence.pk, "attachment_id": attachment.pk,
+        "claim_id": claim.pk, "registration_id": registration.pk, "objective_id": objective.pk,
+        "target_id": target.pk if target else 0, "scenario_id": scenario.pk, "change_id": change.pk if change else 0,
+        "resource_id": resource.pk if resource else 0, "commission_id": commission.pk if commission else 0,
+        "session_id": session.pk if session else 0, "enrolment_id": enrolment.pk if enrolment else 0,
+        "rule_id": rule.pk if rule else 0, "mapping_id": mapping.pk if mapping else 0,
+        "key_id": key.pk if key else 0, "nomination_id": nomination.pk if nomination else 0,
+        "pool_id": pool.pk if pool else 0, "token_id": token.pk, "today": now,
+    }
+    missing = sorted(k for k, v in values.items() if v == 0)
+    values["missing"] = missing
+    ApiToken.objects.count()  # keeps the import used when every object above exists
+    return World(values)
+
+
+def fill_path(template: str, world: World) -> str:
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1).split(":")[-1]
+        return str(world.get(name, 0))
+
+    return re.sub(r"\{([\w:]+)\}", one, template)
+
+
+def run_in_savepoint(call: Callable[[], Any]) -> Any:
+    """Run a request and roll back whatever it wrote."""
+    from compms.gaps import loader
+
+    result: dict[str, Any] = {}
+
+    class Rollback(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            result["response"] = call()
+            raise Rollback
+    except Rollback:
+        pass
+    clear = getattr(loader, "clear_cache", None)
+    if clear is not None:
+        clear()
+    from django.core.cache import cache
+
+    cache.clear()
+    return result["response"]
+
+
+# ---------------------------------------------------------------- the table files
+
+def read_table(path: Path) -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = {}
+    if not path.exists():
+        return table
+    for line in path.read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        *operation, = line.split("|")
+        name = operation[0].strip()
+        cells = [cell.strip() for cell in operation[1:]]
+        table[name] = dict(zip(CALLERS, cells))
+    return table
+
+
+def write_table(path: Path, rows: dict[str, dict[str, str]], header: str) -> None:
+    width = max(len(name) for name in rows) + 1
+    lines = [header.rstrip(), "#", "# " + "operation".ljust(width - 2) + "| " + " | ".join(c.ljust(10) for c in CALLERS)]
+    for name in sorted(rows):
+        lines.append(name.ljust(width) + "| " + " | ".join(rows[name][c].ljust(10) for c in CALLERS))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def compare(expected: dict[str, dict[str, str]], observed: dict[str, dict[str, str]]) -> list[str]:
+    problems = []
+    for name in sorted(set(expected) | set(observed)):
+        if name not in expected:
+            problems.append(f"{name}: not in the expected table (add a row)")
+            continue
+        if name not in observed:
+            problems.append(f"{name}: in the table but no longer served")
+            continue
+        for caller in CALLERS:
+            if expected[name].get(caller) != observed[name][caller]:
+                problems.append(f"{name} as {caller}: expected {expected[name].get(caller)}, "
+                                f"got {observed[name][caller]}")
+    return problems
+
+
+def iterate_cells(operations: list[str]) -> Iterator[tuple[str, str]]:
+    for operation in operations:
+        for caller in CALLERS:
+            yield operation, caller
