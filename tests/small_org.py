@@ -63,10 +63,11 @@ def build_small_org(competency_name: str = PLAIN_NAME, person_name: str = PLAIN_
         ]), SYSTEM, {})
 
 
-def link_cast(cast: Any) -> None:
-    """The cast's manager is Boss One (E1), the employee is E2 and HR is Dan Four (E4)."""
+def link_cast(cast: Any, *, hr: bool = True) -> None:
+    """The cast's manager is Boss One (E1), the employee is E2 and HR (unless hr=False) is Dan Four (E4)."""
     from compms.organisation.models import Person
 
     Person.objects.filter(employee_id="E1").update(user=cast.manager)
     Person.objects.filter(employee_id="E2").update(user=cast.employee)
-    Person.objects.filter(employee_id="E4").update(user=cast.hr)
+    if hr:
+        Person.objects.filter(employee_id="E4").update(user=cast.hr)

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db.models import Max, Q, QuerySet
 
-from compms.access.base import has_role, is_user, person_of, person_scope, reports_prefix, sees_everyone
+from compms.access.base import has_role, is_user, person_of, person_scope, reports_prefix, sees_everyone, sees_person
 from compms.accounts.models import Role
 
 
@@ -29,6 +29,13 @@ def restrict_evidence(queryset: QuerySet, user: Any) -> QuerySet:
     if not is_user(user):
         return queryset.none()
     return queryset.filter(condition | Q(recorded_by=user))
+
+
+def can_see_evidence(user: Any, evidence: Any) -> bool:
+    """The single-record form of `restrict_evidence`."""
+    if is_user(user) and evidence.recorded_by_id is not None and evidence.recorded_by_id == user.pk:
+        return True
+    return sees_person(user, evidence.person)
 
 
 @dataclass(frozen=True)

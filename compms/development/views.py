@@ -334,7 +334,7 @@ def commission_detail(request: HttpRequest, commission_id: int) -> HttpResponse:
             elif request.POST.get("action") == "link":
                 code = request.POST.get("resource", "").strip()
                 resource = get_object_or_404(Resource, resource_id=code) if code else None
-                sessions = [int(s) for s in request.POST.get("sessions", "").replace(",", " ").split() if s.isdigit()]
+                sessions = [int(s) for s in request.POST.get("sessions", "").replace(",", " ").split() if s.isdecimal()]
                 services.link_commission(commission, request.user, resource=resource, session_ids=sessions)
                 messages.success(request, "Linked.")
         except ValidationError as exc:

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
-from compms.access.evidence import restrict_registrations
+from compms.access.evidence import can_see_evidence, restrict_registrations
 from compms.access.people import can_see_person
 from compms.evidence import proficiency as prof
 from compms.evidence import services
@@ -78,9 +78,7 @@ def resolve_context(code: str | None) -> Context | None:
 
 
 def evidence_visible(request: HttpRequest, evidence: Evidence) -> None:
-    if evidence.recorded_by_id is not None and evidence.recorded_by_id == request.user.pk:
-        return
-    if not can_see_person(request.user, evidence.person):
+    if not can_see_evidence(request.user, evidence):
         raise PermissionDenied("You may not see this person's evidence.")
 
 

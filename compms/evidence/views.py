@@ -377,7 +377,7 @@ def team_grid(manager: Person) -> tuple[list[GridColumn], list[GridRow]]:
 
 def _int_or_none(text: str | None) -> int | None:
     text = (text or "").strip()
-    return int(text) if text.lstrip("-").isdigit() else None
+    return int(text) if text.lstrip("-").isdecimal() else None
 
 
 @require_http_methods(["GET", "POST"])

@@ -63,7 +63,8 @@ def visible_indices(snapshot: Snapshot, actor: Any) -> np.ndarray | None:
 # ---------------------------------------------------------------- resolving what the user typed
 
 def _digits(text: str) -> bool:
-    return text.isdigit() and len(text) < 19
+    # isdecimal, not isdigit: "¹" is a digit that int() refuses.
+    return text.isdecimal() and len(text) < 19
 
 
 def resolve_unit(snapshot: Snapshot, ref: str | None, field: str = "unit") -> int | None:

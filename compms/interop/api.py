@@ -76,7 +76,13 @@ def import_case_package(request: HttpRequest, file: Annotated[UploadedFile | Non
     """Send the package as a multipart `file`, or as the JSON request body. Creates the framework, or
     updates the one with the same CFDocument identifier in its draft version; `publish` publishes it."""
     require_editor(request)
-    data = file.read() if file is not None else request.body
+    if file is not None:
+        data = file.read()
+    elif request.content_type.startswith("multipart/"):
+        # The form was read to look for `file`: what it held instead is not a package.
+        data = b""
+    else:
+        data = request.body
     if not data:
         return Status(400, {"detail": [{"row": None, "item": None, "field": "file", "message": "no package sent"}]})
     try:

@@ -216,7 +216,7 @@ def _node_key(value: Any) -> str:
 
 
 def _natural(text: str) -> tuple[tuple[int, Any], ...]:
-    return tuple((0, int(part)) if part.isdigit() else (1, part.lower())
+    return tuple((0, int(part)) if part.isdecimal() else (1, part.lower())
                  for part in re.findall(r"\d+|\D+", text))
 
 

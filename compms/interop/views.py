@@ -76,7 +76,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     _require_reader(request)
     version = request.GET.get("version")
-    number = int(version) if version and version.isdigit() else None
+    number = int(version) if version and version.isdecimal() else None
     try:
         if fmt == "case":
             content, filename = export_case(code, version_number=number)

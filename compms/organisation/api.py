@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, File, Router, Schema, Status
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
@@ -324,9 +324,8 @@ class RolePatch(Schema):
     purpose: str | None = None
 
 
-# Positions and ratings are stored in positive integer columns (a CHECK >= 0; int4 on PostgreSQL).
+# Positions are stored in a positive integer column (a CHECK >= 0; int4 on PostgreSQL).
 SortOrder = Annotated[int, Field(ge=0, le=2**31 - 1, description="Position, 0 first")]
-Importance = Annotated[int, Field(ge=1, le=5, description="1 (low) to 5 (critical)")]
 
 
 class DutyIn(Schema):
@@ -342,14 +341,14 @@ class DutyPatch(Schema):
 class TaskIn(Schema):
     title: str
     frequency: str = ""
-    importance: Importance | None = None
+    importance: int | None = None
     sort_order: SortOrder | None = None
 
 
 class TaskPatch(Schema):
     title: str | None = None
     frequency: str | None = None
-    importance: Importance | None = None
+    importance: int | None = None
     sort_order: SortOrder | None = None
     duty_id: int | None = None
 

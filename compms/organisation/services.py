@@ -575,12 +575,21 @@ def _check_title(title: str, limit: int) -> str:
     return title
 
 
+MAX_SORT_ORDER = 2**31 - 1  # a positive integer column: CHECK >= 0, and int4 on PostgreSQL
+
+
+def _check_sort_order(sort_order: int | None) -> None:
+    if sort_order is not None and not (isinstance(sort_order, int) and 0 <= sort_order <= MAX_SORT_ORDER):
+        raise ValidationError({"sort_order": f"Give a position from 0 to {MAX_SORT_ORDER}."})
+
+
 @transaction.atomic
 def add_duty(role: Role, actor: Any, *, title: str, sort_order: int | None = None) -> Duty:
     require_role_editor(actor)
     title = _check_title(title, 300)
     if role.duties.filter(title=title).exists():
         raise ValidationError({"title": f"{role.name} already has a duty {title!r}."})
+    _check_sort_order(sort_order)
     if sort_order is None:
         sort_order = _next_order(role.duties.all())
     duty = Duty.objects.create(role=role, title=title, sort_order=sort_order)
@@ -598,6 +607,7 @@ def update_duty(duty: Duty, actor: Any, *, title: str | None = None, sort_order:
         if Duty.objects.filter(role_id=duty.role_id, title=title).exclude(pk=duty.pk).exists():
             raise ValidationError({"title": f"The role already has a duty {title!r}."})
         duty.title = title
+    _check_sort_order(sort_order)
     if sort_order is not None:
         duty.sort_order = sort_order
     duty.save()
@@ -621,7 +631,7 @@ def _importance(value: Any) -> Any:
     # Forms hand over "" for "not known"; the model stores None.
     if value in ("", None):
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value)
     return value
 
@@ -647,6 +657,7 @@ def add_task(duty: Duty, actor: Any, *, title: str, frequency: str = "", importa
         errors["title"] = f"The duty {duty.title!r} already has a task {title!r}."
     if errors:
         raise ValidationError(errors)
+    _check_sort_order(sort_order)
     if sort_order is None:
         sort_order = _next_order(duty.tasks.all())
     task = Task.objects.create(duty=duty, title=title, frequency=frequency, importance=importance,
@@ -676,6 +687,7 @@ def update_task(task: Task, actor: Any, *, title: str | None = None, frequency: 
         task.frequency = _clean(frequency).lower()
     if not isinstance(importance, _Unset):
         task.importance = _importance(importance)
+    _check_sort_order(sort_order)
     if sort_order is not None:
         task.sort_order = sort_order
     errors.update(_check_task_details(task.frequency, task.importance))

@@ -311,7 +311,7 @@ def find_objective(code_or_id: str | int) -> Objective | None:
     """By code (any case), else by id when the text is a number: codes always hold a letter."""
     text = str(code_or_id).strip()
     found = Objective.objects.filter(code__iexact=text).first()
-    if found is None and text.isdigit():
+    if found is None and text.isdecimal():
         found = Objective.objects.filter(pk=int(text)).first()
     return found
 

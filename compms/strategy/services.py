@@ -89,7 +89,7 @@ def _check_objective(*, code: str, title: str, status: str, owner: Person | None
         errors["code"] = "An objective needs a code."
     elif len(code) > 60 or not CODE_PATTERN.match(code):
         errors["code"] = "A code has up to 60 letters, digits, '-' or '_'."
-    elif code.isdigit():
+    elif code.isdecimal():
         # The command line and links accept a code or an id; a code of digits only would be ambiguous.
         errors["code"] = "A code needs at least one letter, so it is never mistaken for an id."
     else:

@@ -416,6 +416,9 @@ def _xapi_error(status: int, message: str) -> HttpResponse:
 
 def _store(request: HttpRequest, statement_id: str | None) -> HttpResponse | list[str]:
     services.require_xapi_sender(request.user)
+    if request.content_type.startswith("multipart/form-data"):
+        # A form post (its parts were already read as form fields): statements come as a JSON body.
+        return _xapi_error(400, "send the statements as a JSON body (application/json), not as a form")
     try:
         body = xapi.parse_body(request.body)
     except xapi.XapiInvalid as error:

@@ -48,7 +48,7 @@ def index(request: HttpRequest) -> HttpResponse:
     resource_id = request.GET.get("resource")
     sessions = sessions_with_counts().filter(ends_on__gte=services.today()).order_by("starts_on", "id")
     chosen = None
-    if resource_id and resource_id.isdigit():
+    if resource_id and resource_id.isdecimal():
         chosen = next((r for r in resources if r.pk == int(resource_id)), None)
         sessions = sessions.filter(resource_id=int(resource_id))
     months: dict[str, list[Session]] = {}

@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 def outcome_of(status: int, location: str = "") -> str:
     if 200 <= status < 300:
         return "ok"
-    if status in (301, 302, 303) and "/accounts/login/" in location:
+    if status in (301, 302, 303) and ("/accounts/login/" in location or "/admin/login/" in location):
         return "login"
     if status in (301, 302, 303):
         return "ok"  # a page that sends the caller on to where the thing lives
@@ -96,31 +96,44 @@ def build_world() -> World:
     link = TaskCompetency.objects.filter(task__duty__role=role).first()
     requirement = Requirement.objects.filter(role=role).first()
     position = Position.objects.filter(unit=outsider.unit).first() or Position.objects.first()
-    evidence = Evidence.objects.filter(person=outsider).first()
     now = dt.date.today()
-    if evidence is None:
-        evidence = Evidence.objects.create(person=outsider, competency=competency, level=1, source="manager",
-                                           assessed_on=now)
-    attachment = EvidenceAttachment.objects.filter(evidence=evidence).first()
-    if attachment is None:
-        from django.core.files.base import ContentFile
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
-        attachment = EvidenceAttachment(evidence=evidence, name="note.txt", content_type="text/plain", size=5)
-        attachment.file.save("note.txt", ContentFile(b"hello"), save=True)
-    claim = Claim.objects.filter(person=outsider).first() or Claim.objects.create(
-        person=outsider, competency=competency, level=1, created_by=users["hr"])
+    from compms.access import SYSTEM
+    from compms.evidence import services as evidence_services
+
+    evidence = evidence_services.record_evidence(
+        SYSTEM, person=outsider, competency=competency, level=1, source="manager", assessed_on=now,
+        attachments=[SimpleUploadedFile("note.txt", b"A plain note.\n", content_type="text/plain")])
+    attachment = EvidenceAttachment.objects.filter(evidence=evidence).first()
+    claim = Claim.objects.filter(person=outsider, status=Claim.Status.PENDING).first()
+    if claim is None:
+        claim = evidence_services.create_claim(SYSTEM, person=outsider, competency=competency, level=2)
     registration = AssessorRegistration.objects.first() or AssessorRegistration.objects.create(
         person=Person.objects.get(user=users["assessor"]), competency=competency, max_level=3)
-    objective = Objective.objects.first() or Objective.objects.create(name="Matrix objective", due_date=now)
-    target = Target.objects.filter(objective=objective).first()
-    scenario = Scenario.objects.first() or Scenario.objects.create(name="Matrix scenario")
-    change = ScenarioChange.objects.filter(scenario=scenario).first()
-    resource = Resource.objects.first()
-    commission = Commission.objects.first()
-    session = Session.objects.first()
-    enrolment = Enrolment.objects.filter(person=outsider).first() or Enrolment.objects.first()
-    rule = MandatoryTraining.objects.first()
-    mapping = XapiActivity.objects.first()
+    from compms.development import services as development_services
+    from compms.strategy import services as strategy_services
+    from compms.training import services as training_services
+
+    objective = Objective.objects.first() or strategy_services.create_objective(
+        SYSTEM, code="MATRIX-OBJ", title="Matrix objective", due_date=now + dt.timedelta(days=365))
+    target = Target.objects.filter(objective=objective).first() or strategy_services.add_target(
+        objective, SYSTEM, competency=competency, level=1, headcount=2)
+    scenario = Scenario.objects.first() or strategy_services.create_scenario(SYSTEM, name="Matrix scenario")
+    change = ScenarioChange.objects.filter(scenario=scenario).first() or strategy_services.add_scenario_change(
+        scenario, SYSTEM, kind=ScenarioChange.Kind.CLOSE_UNIT, unit=outsider.unit)
+    resource = Resource.objects.first() or development_services.create_resource(
+        SYSTEM, resource_id="MATRIX-R1", title="Matrix course", cost=100, hours=4)
+    commission = Commission.objects.first() or development_services.create_commission(
+        SYSTEM, kind=Commission.Kind.values[0], title="Matrix commission", resource=resource, places=2)
+    session = Session.objects.first() or training_services.create_session(
+        SYSTEM, resource=resource, starts_on=now + dt.timedelta(days=30), capacity=10, online=True)
+    enrolment = Enrolment.objects.filter(person=outsider).first() or training_services.request_enrolment(
+        SYSTEM, person=outsider, session=session)
+    rule = MandatoryTraining.objects.first() or training_services.set_mandatory_training(
+        SYSTEM, role=role, resource=resource)
+    mapping = XapiActivity.objects.first() or training_services.map_xapi_activity(
+        SYSTEM, activity_id="https://example.org/activities/matrix-mapped", resource=resource)
     key = KeyPosition.objects.exclude(position__unit__in=[manager.unit]).first() or KeyPosition.objects.first()
     nomination = Nomination.objects.first()
     pool = TalentPool.objects.first()
@@ -146,6 +159,7 @@ def build_world() -> World:
         "rule_id": rule.pk if rule else 0, "mapping_id": mapping.pk if mapping else 0,
         "key_id": key.pk if key else 0, "nomination_id": nomination.pk if nomination else 0,
         "pool_id": pool.pk if pool else 0, "token_id": token.pk, "today": now,
+        "source": "manager", "level": 1, "path:resource_id": resource.resource_id,
     }
     missing = sorted(k for k, v in values.items() if v == 0)
     values["missing"] = missing
@@ -156,7 +170,7 @@ def build_world() -> World:
 def fill_path(template: str, world: World) -> str:
     def one(match: re.Match[str]) -> str:
         name = match.group(1).split(":")[-1]
-        return str(world.get(name, 0))
+        return str(world.get(f"path:{name}", world.get(name, 0)))
 
     return re.sub(r"\{([\w:]+)\}", one, template)
 

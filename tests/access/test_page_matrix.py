@@ -7,6 +7,7 @@ the form is read, an allowed one gets the form back with its errors (ok) or `bad
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Iterator
@@ -63,7 +64,13 @@ def page_values(world: World) -> dict[str, object]:
 
     role = Role.objects.get(pk=world["role_id"])
     resource = Resource.objects.filter(pk=world["resource_id"]).first()
-    participant = Participant.objects.exclude(person__user__isnull=False).first() or Participant.objects.first()
+    from compms.access import SYSTEM
+    from compms.campaigns import services as campaign_services
+
+    if not Participant.objects.filter(person=world["outsider"]).exists():
+        campaign_services.launch_audit(SYSTEM, name="Matrix audit", deadline=world["today"],
+                                       unit=world["outsider"].unit)
+    participant = Participant.objects.filter(person=world["outsider"]).first()
     relation = Relation.objects.first()
     entry = Entry.objects.filter(person=world["outsider"]).first() or Entry.objects.first()
     key = KeyPosition.objects.filter(pk=world["key_id"]).first()
@@ -74,8 +81,8 @@ def page_values(world: World) -> dict[str, object]:
         "task_id": world["task_id"], "link_id": world["link_id"], "requirement_id": world["requirement_id"],
         "name": "people", "claim_id": world["claim_id"], "fmt": "csv",
         "audit_id": participant.audit_id if participant else 0, "participant_id": participant.pk if participant else 0,
-        "entry_id": entry.pk if entry else 0, "resource_id": getattr(resource, "external_id", None) or
-        (resource.pk if resource else 0), "commission_id": world["commission_id"],
+        "entry_id": entry.pk if entry else 0, "resource_id": resource.resource_id if resource else 0,
+        "person_id": world["person_id"], "commission_id": world["commission_id"],
         "session_id": world["session_id"], "enrolment_id": world["enrolment_id"], "action": "approve",
         "pk:strategy/objectives": world["objective_id"], "pk:strategy/targets": world["target_id"],
         "pk:strategy/scenarios": world["scenario_id"], "pk:strategy/scenario-changes": world["change_id"],
@@ -114,7 +121,10 @@ def test_every_page_answers_each_caller_as_the_table_says(world: World) -> None:
             row = {}
             for caller in CALLERS:
                 client = clients[caller]
+                # Logging out (or a password change) replaces the session cookie: every cell starts logged in.
+                cookies = copy.deepcopy(client.cookies)
                 response = run_in_savepoint(lambda c=client, m=method: getattr(c, m)(path))
+                client.cookies = cookies
                 if response.status_code >= 500:
                     server_errors.append(f"{name} as {caller}: {response.status_code}")
                 row[caller] = outcome_of(response.status_code, response.get("Location", ""))

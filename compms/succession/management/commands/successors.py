@@ -29,7 +29,7 @@ class Command(BaseCommand):
         wanted = options["position"]
         keys = KeyPosition.objects.select_related("role", "unit", "position")
         key = keys.filter(position__external_id=wanted).first()
-        if key is None and wanted.isdigit():
+        if key is None and wanted.isdecimal():
             key = keys.filter(pk=int(wanted)).first()
         if key is None:
             raise CommandError(f"--position: no key position {wanted!r} (mark it as key first)")
