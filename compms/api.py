@@ -92,18 +92,18 @@ def constraint_refused(request: HttpRequest, exc: IntegrityError) -> HttpRespons
 def _register() -> None:
     from compms.accounts.api import router as accounts_router
     from compms.audit.api import router as audit_router
+    from compms.campaigns.api import router as campaigns_router
+    from compms.development.api import router as development_router
     from compms.evidence.api import router as evidence_router
     from compms.frameworks.api import router as frameworks_router
     from compms.gaps.api import router as gaps_router
-    from compms.strategy.api import router as strategy_router
-    from compms.campaigns.api import router as campaigns_router
-    from compms.logbook.api import router as logbook_router
-    from compms.development.api import router as development_router
-    from compms.training.api import router as training_router
-    from compms.succession.api import router as succession_router
     from compms.interop.api import router as interop_router
+    from compms.logbook.api import router as logbook_router
     from compms.organisation.api import router as organisation_router
     from compms.privacy.api import router as privacy_router
+    from compms.strategy.api import router as strategy_router
+    from compms.succession.api import router as succession_router
+    from compms.training.api import router as training_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", audit_router)

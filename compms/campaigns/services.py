@@ -30,7 +30,7 @@ from compms.campaigns.ratings import CellRating, rate_people
 from compms.evidence import proficiency as prof
 from compms.evidence import services as evidence_services
 from compms.evidence.models import Claim
-from compms.organisation.models import Person, Position, Requirement, Role, Unit
+from compms.organisation.models import Position, Requirement, Role, Unit
 
 Key = tuple[uuid_module.UUID, int | None]
 
@@ -48,7 +48,8 @@ def required_by_person(person_ids: Iterable[int]) -> dict[int, dict[Key, Require
                 "holder_id", "role_id"):
             roles_of[holder].add(role)
     by_role: dict[int, list[Requirement]] = defaultdict(list)
-    for requirement in Requirement.objects.filter(role_id__in={r for rs in roles_of.values() for r in rs}).select_related(
+    role_ids = {r for rs in roles_of.values() for r in rs}
+    for requirement in Requirement.objects.filter(role_id__in=role_ids).select_related(
             "competency", "context"):
         by_role[requirement.role_id].append(requirement)
     result: dict[int, dict[Key, Requirement]] = {}

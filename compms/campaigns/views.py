@@ -115,7 +115,8 @@ def _levels(request: HttpRequest, lines: list[Line], prefix: str) -> dict[Any, i
     result = {}
     for line in lines:
         text = (request.POST.get(f"{prefix}{line.key}") or "").strip()
-        result[(line.requirement.competency_uuid, line.requirement.context_id)] = int(text) if text.isdecimal() else None
+        key = (line.requirement.competency_uuid, line.requirement.context_id)
+        result[key] = int(text) if text.isdecimal() else None
     return result
 
 

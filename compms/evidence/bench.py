@@ -94,7 +94,8 @@ def run_benchmark(rows: int, people: int, competencies: int, work_dir: Path) -> 
     cpu_used = time.process_time() - cpu_started
     path.unlink()
     return BenchResult(rows=outcome.rows, people=outcome.people, generate_seconds=generated - started,
-                       import_seconds=finished - generated, import_cpu_seconds=cpu_used, proficiencies=CurrentProficiency.objects.count())
+                       import_seconds=finished - generated, import_cpu_seconds=cpu_used,
+                       proficiencies=CurrentProficiency.objects.count())
 
 
 def main() -> None:

@@ -322,7 +322,8 @@ class UnitGap:
 def by_unit(snapshot: Snapshot, rows: RowSet, within: int | None = None) -> list[UnitGap]:
     """Subtree totals for every unit (in `within`'s subtree) that has requirements, in tree order."""
     n = max(snapshot.n_units, 1)
-    direct = aggregate_by_unit(rows.person, rows.gap, rows.status, snapshot.person_unit, n) if snapshot.n_units else None
+    direct = (aggregate_by_unit(rows.person, rows.gap, rows.status, snapshot.person_unit, n)
+              if snapshot.n_units else None)
     if direct is None:
         return []
 

@@ -356,7 +356,8 @@ def gaps_coverage(request: HttpRequest, filters: ScopedFilters = Query(...)):
 @router.get("/roles/{role_id}/best-fit", response={200: BestFitOut, 400: ErrorOut, 403: ErrorOut},
             summary="The people who best fit a role, ranked by fit, with their gaps")
 def role_best_fit(request: HttpRequest, role_id: str, filters: BestFitFilters = Query(...)):
-    snapshot, _scope, result = reports.best_fit(request.user, role_id, ReportParams(unit=filters.unit, as_of=filters.as_of),
+    params = ReportParams(unit=filters.unit, as_of=filters.as_of)
+    snapshot, _scope, result = reports.best_fit(request.user, role_id, params,
                                         top=filters.top, exclude_holders=filters.exclude_holders)
     data = result.as_dict(snapshot)
     for candidate in data["candidates"]:

@@ -58,7 +58,8 @@ class Line:
         if self.sql and self.ours:
             ratio = f"{self.sql / self.ours:7.1f}x" if self.sql >= self.ours else f"{self.sql / self.ours:7.2f}x"
         agree = {True: "yes", False: "NO", None: ""}[self.agree]
-        return f"{self.step:<34} {ms(self.ours)}  {ms(self.ours_cpu)}  {ms(self.sql)}  {ratio}  {agree:<5} {self.note}".rstrip()
+        line = f"{self.step:<34} {ms(self.ours)}  {ms(self.ours_cpu)}  {ms(self.sql)}  {ratio}  {agree:<5} {self.note}"
+        return line.rstrip()
 
 
 HEADER = f"{'step':<34} {'ours (wall)':>12}  {'ours (CPU)':>12}  {'plain SQL':>12}  {'SQL/ours':>8}  agree"

@@ -328,7 +328,8 @@ def risk(request: HttpRequest) -> HttpResponse:
                     title=f"{m.month:%B %Y}: {m.requirements} requirements lapse for {m.people} people",
                     href=_link("expiry", _query(request, month=m.month.strftime("%Y-%m"))))
             for m in waves.months]
-    chart = svg.bar_chart(bars, f"Requirements lapsing per month if nothing is renewed, {_scope_title(snapshot, scope)}")
+    title = f"Requirements lapsing per month if nothing is renewed, {_scope_title(snapshot, scope)}"
+    chart = svg.bar_chart(bars, title)
     keep = _query(request, keep=("unit", "as_of"))
     return render(request, "gaps/risk.html", _base(
         request, snapshot, scope, crumb_view="risk",
@@ -410,7 +411,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         comparison = reports.person_against_role(request.user, person, role, as_of)
         if request.GET.get("export") == "profile":
             return _export(request, "gaps-profile", lambda: TABLES["profile"](person, as_of, comparison))
-        bars = [svg.ProfileBar(label=f"{line.framework}:{line.competency}" + (f" @{line.context}" if line.context else ""),
+        bars = [svg.ProfileBar(label=f"{line.framework}:{line.competency}"
+                               + (f" @{line.context}" if line.context else ""),
                                title=line.competency_name, required=line.required, proficiency=line.proficiency,
                                status=line.status, essential=line.criticality == "essential")
                 for line in comparison.requirements]

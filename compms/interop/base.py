@@ -346,14 +346,14 @@ def write_table(columns: list[str], rows: list[list[Any]], fmt: str = "csv") -> 
         if cells_stripped:
             notes = workbook.create_sheet("Notes")
             notes.append([f"{cells_stripped} cell(s) had control characters removed: .xlsx cannot hold them."])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
-    buffer = io.StringIO()
-    writer = SafeCsvWriter(buffer)
+        workbook_bytes = io.BytesIO()
+        workbook.save(workbook_bytes)
+        return workbook_bytes.getvalue()
+    text = io.StringIO()
+    writer = SafeCsvWriter(text)
     writer.writerow(columns)
     writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    return text.getvalue().encode("utf-8")
 
 
 TABLE_CONTENT_TYPES = {

@@ -29,7 +29,6 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from compms.access.people import require_organisation_editor, require_role_editor
-from compms.validation import require_date
 from compms.audit.services import record, record_many, snapshot
 from compms.frameworks.models import Competency, FrameworkVersion, ScaleLevel
 from compms.organisation.models import (
@@ -44,6 +43,7 @@ from compms.organisation.models import (
     TaskCompetency,
     Unit,
 )
+from compms.validation import require_date
 
 
 class _Unset:

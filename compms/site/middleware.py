@@ -51,10 +51,10 @@ def _too_large(text: str) -> bool:
     return len(digits) > 19 or abs(int(text)) > LARGEST_INTEGER
 
 
-def check_text(field: str, value: str) -> None:
+def check_text(field: str, value: str, *, numbers: bool = True) -> None:
     if "\x00" in value:
         raise Refusal(field, "contains a NUL character (\\x00), which cannot be stored")
-    if len(value) > 18 and _too_large(value):
+    if numbers and len(value) > 18 and _too_large(value):
         raise Refusal(field, f"the number is too large (the largest allowed is {LARGEST_INTEGER})")
 
 
@@ -133,7 +133,8 @@ def check_request(request: HttpRequest) -> None:
         for name, values in fields.lists():
             check_text("form field name", name)
             for value in values:
-                check_text(name, value)
+                # A password of twenty digits is a password, not a number.
+                check_text(name, value, numbers="password" not in name.lower())
     elif content_type == "application/json" or content_type.endswith("+json") or \
             request.body.lstrip()[:1] in (b"{", b"["):
         # Also JSON sent as text/plain or with no type at all: xAPI intake parses the body whatever its type.

@@ -23,7 +23,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from compms.validation import require_date
 from compms.audit.services import record, snapshot
 from compms.evidence import proficiency as prof
 from compms.frameworks.models import Competency
@@ -31,6 +30,7 @@ from compms.organisation.models import Context, Person, Role, Unit
 from compms.organisation.services import check_competency_level, competency_max_levels
 from compms.strategy.access import require_strategy_editor
 from compms.strategy.models import Objective, Scenario, ScenarioChange, Target
+from compms.validation import require_date
 
 
 class _Unset:

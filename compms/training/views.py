@@ -5,6 +5,7 @@ to a thin view that calls compms.training.services; controls show only to those 
 from __future__ import annotations
 
 import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect

@@ -69,7 +69,7 @@ def build_world() -> World:
 
     from compms.accounts.models import ApiToken, User
     from compms.development.models import Commission, Resource
-    from compms.evidence.models import AssessorRegistration, Claim, Evidence, EvidenceAttachment
+    from compms.evidence.models import AssessorRegistration, Claim, EvidenceAttachment
     from compms.frameworks.models import Competency, Framework, FrameworkVersion
     from compms.organisation.models import Duty, Person, Position, Requirement, Role, Task, TaskCompetency
     from compms.strategy.models import Objective, Scenario, ScenarioChange, Target
@@ -217,7 +217,8 @@ def read_table(path: Path) -> dict[str, dict[str, str]]:
 
 def write_table(path: Path, rows: dict[str, dict[str, str]], header: str) -> None:
     width = max(len(name) for name in rows) + 1
-    lines = [header.rstrip(), "#", "# " + "operation".ljust(width - 2) + "| " + " | ".join(c.ljust(10) for c in CALLERS)]
+    columns = " | ".join(c.ljust(10) for c in CALLERS)
+    lines = [header.rstrip(), "#", "# " + "operation".ljust(width - 2) + "| " + columns]
     for name in sorted(rows):
         lines.append(name.ljust(width) + "| " + " | ".join(rows[name][c].ljust(10) for c in CALLERS))
     path.write_text("\n".join(lines) + "\n")

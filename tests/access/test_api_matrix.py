@@ -142,8 +142,8 @@ def test_every_operation_answers_each_caller_as_the_table_says(world: World) -> 
             for caller in CALLERS:
                 token = world["tokens"].get(caller)
                 headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-                response = run_in_savepoint(
-                    lambda c=clients[caller], h=headers: call(c, method, path, operation, world, components, h))
+                response = run_in_savepoint(lambda c=clients[caller], h=headers, m=method, p=path, o=operation:
+                                            call(c, m, p, o, world, components, h))
                 if response.status_code >= 500:
                     server_errors.append(f"{name} as {caller}: {response.status_code}")
                 row[caller] = outcome_of(response.status_code, response.get("Location", ""))

@@ -123,7 +123,7 @@ def test_every_page_answers_each_caller_as_the_table_says(world: World) -> None:
                 client = clients[caller]
                 # Logging out (or a password change) replaces the session cookie: every cell starts logged in.
                 cookies = copy.deepcopy(client.cookies)
-                response = run_in_savepoint(lambda c=client, m=method: getattr(c, m)(path))
+                response = run_in_savepoint(lambda c=client, m=method, p=path: getattr(c, m)(p))
                 client.cookies = cookies
                 if response.status_code >= 500:
                     server_errors.append(f"{name} as {caller}: {response.status_code}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.core.core_strategies import AS_OF
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,7 @@ from compms.core.rollup import (
     Proficiency,
     rollup,
 )
+from tests.core.core_strategies import AS_OF
 
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
 

@@ -6,13 +6,11 @@ elsewhere) the arrays are checked against the scalar code rather than worked num
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import date
 
 import numpy as np
 import pytest
-from tests.core.core_strategies import AS_OF, evidence_facts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +43,7 @@ from compms.core.rollup import (
     Proficiency,
     rollup,
 )
+from tests.core.core_strategies import AS_OF, evidence_facts
 
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
 N_PEOPLE, N_COMPS, N_UNITS = 4, 3, 2

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.core.core_strategies import AS_OF, evidence_lists, self_facts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,7 @@ from compms.core.rollup import (
     Proficiency,
     rollup,
 )
+from tests.core.core_strategies import AS_OF, evidence_lists, self_facts
 
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
 

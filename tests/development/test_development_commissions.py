@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from compms.access import SYSTEM
 from compms.development import services
-from compms.development.models import Commission, Resource
+from compms.development.models import Resource
 
 
 def resource(code: str, cost: int, *outcomes) -> Resource:

@@ -15,7 +15,8 @@ from compms.development.imports import export_resources, import_resources_file
 from compms.development.models import DevelopmentNeed, DevelopmentPlan, Resource, ResourceOutcome
 from compms.interop.base import ImportFailed
 
-HEADER = "resource_id,title,kind,framework,competency_code,entry_level,exit_level,cost,hours,modality,provider,validity_months"
+HEADER = ("resource_id,title,kind,framework,competency_code,entry_level,exit_level,cost,hours,modality,provider,"
+          "validity_months")
 
 
 def write(tmp_path: Path, *lines: str) -> Path:

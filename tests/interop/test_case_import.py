@@ -108,7 +108,8 @@ def test_act_math_uses_abbreviated_statements_as_names_and_orders_siblings_natur
     top = version.competencies.get(parent=None)
     assert top.code == "H.A.MATH.GM"
     assert top.name == "Geometry and Measurement"
-    assert top.description == "Properties and measurements of and relationships among two?- and three-dimensional shapes"
+    assert top.description == ("Properties and measurements of and relationships among two?- and three-dimensional "
+                               "shapes")
     level_one = version.competencies.get(code="H.A.MATH.GM.PF.2DFP.L1")
     # The file lists L1.1, L1.10, L1.11, ... with no sequenceNumber: shown as L1.1, L1.2, ..., L1.24.
     order = list(level_one.children.order_by("sort_order").values_list("code", flat=True))

@@ -439,7 +439,8 @@ def test_people_import_does_not_query_per_row(cast, tmp_path):
     with CaptureQueriesContext(connection) as large:
         import_people(people_file(tmp_path, 300), cast.hr)
     # 280 new people, 280 new seats, 560 history rows and their audit: a few dozen batched statements
-    # (SQLite caps the parameters of one statement), nowhere near a query per row.
-    assert len(small) <= 20 and len(large) <= 40, (len(small), len(large))
+    # (SQLite caps the parameters of one statement), nowhere near a query per row. Each batch of audit rows
+    # also takes the audit chain's head under a lock (a savepoint, a read and an update).
+    assert len(small) <= 26 and len(large) <= 46, (len(small), len(large))
     assert Person.objects.filter(employee_id__startswith="B-").count() == 300
     assert Position.objects.filter(holder__employee_id__startswith="B-").count() == 300

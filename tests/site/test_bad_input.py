@@ -319,3 +319,23 @@ def test_a_superscript_digit_as_an_id_is_an_unknown_id_not_a_crash(org, api) -> 
     # "¹".isdigit() is true but int("¹") raises: the gap reports took it for a numeric id.
     assert api("hr").get("/api/v1/gaps/units/¹").status_code in (400, 404)
     assert api("hr").get("/api/v1/roles/¹/best-fit").status_code in (400, 404)
+
+
+def test_a_password_of_many_digits_is_not_taken_for_a_number(cast, client) -> None:
+    response = client.post("/accounts/login/", {"username": "hr", "password": "1" * 25})
+    assert response.status_code != 400
+
+
+@pytest.mark.parametrize("message, status, field", [
+    ("NOT NULL constraint failed: organisation_duty.title", 422, "title"),
+    ('null value in column "title" of relation "organisation_duty" violates not-null constraint', 422, "title"),
+    ("UNIQUE constraint failed: organisation_role.external_id", 409, "external_id"),
+])
+def test_a_database_rule_a_service_missed_is_a_clear_refusal(rf, message, status, field) -> None:
+    from django.db import IntegrityError
+
+    from compms.api import constraint_refused
+
+    response = constraint_refused(rf.get("/api/v1/roles"), IntegrityError(message))
+    assert response.status_code == status
+    assert field in response.content.decode()

@@ -2,8 +2,8 @@
 [--as-of YYYY-MM-DD] [--format table|json|csv]`
 
 Prints requirement gaps: a person's against each role they hold, a unit's or the organisation's
-aggregated per competency and per unit, or a strategic objective's supply against its targets. The command only parses options,
-calls the service and renders; other scopes (a unit, the organisation, a strategy) are added as
+aggregated per competency and per unit, or a strategic objective's supply against its targets. The command only
+parses options, calls the service and renders; other scopes (a unit, the organisation, a strategy) are added as
 another option in the `scope` group plus an entry in `Command.scopes`, each returning something
 with its own renderers, so `--as-of` and `--format` mean the same everywhere.
 """
