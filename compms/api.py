@@ -91,10 +91,13 @@ def constraint_refused(request: HttpRequest, exc: IntegrityError) -> HttpRespons
 
 def _register() -> None:
     from compms.accounts.api import router as accounts_router
+    from compms.assessments.api import router as assessments_router
     from compms.audit.api import router as audit_router
+    from compms.authorisations.api import router as authorisations_router
     from compms.campaigns.api import router as campaigns_router
     from compms.development.api import router as development_router
     from compms.evidence.api import router as evidence_router
+    from compms.evidence.expiry_api import router as expiry_router
     from compms.frameworks.api import router as frameworks_router
     from compms.gaps.api import router as gaps_router
     from compms.interop.api import router as interop_router
@@ -110,11 +113,15 @@ def _register() -> None:
     api.add_router("/", frameworks_router)
     api.add_router("/", interop_router)
     api.add_router("/", organisation_router)
+    # Before the evidence router: /evidence/expiring must not be read as /evidence/{evidence_id}.
+    api.add_router("/", expiry_router)
     api.add_router("/", evidence_router)
     api.add_router("/", gaps_router)
     api.add_router("/", strategy_router)
     api.add_router("/", campaigns_router)
     api.add_router("/", logbook_router)
+    api.add_router("/", assessments_router)
+    api.add_router("/", authorisations_router)
     api.add_router("/", development_router)
     api.add_router("/", training_router)
     api.add_router("/", succession_router)

@@ -104,6 +104,8 @@ INSTALLED_APPS = [
     "compms.strategy",
     "compms.campaigns",
     "compms.logbook",
+    "compms.assessments",
+    "compms.authorisations",
     "compms.development",
     "compms.training",
     "compms.succession",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("strategy/", include("compms.strategy.urls")),
     path("campaigns/", include("compms.campaigns.urls")),
     path("logbook/", include("compms.logbook.urls")),
+    path("assessments/", include("compms.assessments.urls")),
+    path("authorisations/", include("compms.authorisations.urls")),
     path("development/", include("compms.development.urls")),
     path("training/", include("compms.training.urls")),
     path("succession/", include("compms.succession.urls")),

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from compms.evidence.models import Claim
 from compms.organisation.models import Context, Person, Role, Unit
 
 
@@ -46,6 +47,9 @@ class Participant(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
+    # The claims this participant's self-assessment raised: the review closes these and no others (an
+    # older pending claim from the profile page or another audit is not this audit's to decide).
+    claims = models.ManyToManyField(Claim, blank=True, related_name="+")
 
     class Meta:
         ordering = ["audit", "person__name"]

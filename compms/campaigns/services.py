@@ -1,8 +1,9 @@
 """Competency audits: launch, self-assessment, manager review, progress, reminders, close.
 
-Self-assessments become claims through `compms.evidence.services.create_claim`; the manager's
-review verifies those claims at the level they judge right (`verify_claim`) and rates anything
-else through the team-grid service (`compms.campaigns.ratings.rate_people`). Closing freezes one
+Self-assessments become claims through `compms.evidence.services.create_claim`, linked to the
+participant; the manager's review confirms each line explicitly: a confirmed line verifies this
+audit's claim on it (`verify_claim`) or is rated through the team-grid service
+(`compms.campaigns.ratings.rate_people`), with its own comment; nothing else is written. Closing freezes one
 snapshot line per participant x required competency, written in bulk.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -26,7 +27,7 @@ from compms.access import is_system
 from compms.access.campaigns import may_review_participant, may_self_assess, require_audit_admin
 from compms.audit.services import record
 from compms.campaigns.models import Audit, Participant, SnapshotLine
-from compms.campaigns.ratings import CellRating, rate_people
+from compms.campaigns.ratings import CellRating, formal_evidence, rate_people, refuse_if_formal
 from compms.evidence import proficiency as prof
 from compms.evidence import services as evidence_services
 from compms.evidence.models import Claim
@@ -130,42 +131,97 @@ def submit_self_assessment(actor: Any, participant: Participant, levels: Mapping
                                                      competency=requirement.competency, level=level,
                                                      context=requirement.context,
                                                      note=note or f"Self-assessment for {participant.audit.name}"))
+    participant.claims.add(*claims)
     Participant.objects.filter(pk=participant.pk).update(self_assessed_at=timezone.now())
     record(actor, "audit.self_assess", participant, object_repr=f"{participant.person} in {participant.audit}",
            after={"claims": [c.pk for c in claims]})
     return claims
 
 
+class Decision(models.TextChoices):
+    """What the reviewer chose for one competency of the review."""
+
+    CONFIRM = "confirm", "Confirm at level"
+    KEEP = "keep", "Leave as is"
+    NOT_YET = "not_yet", "Not yet"
+
+
+@dataclass(frozen=True)
+class RowDecision:
+    """The reviewer's explicit choice for one requirement line, with that line's own comment.
+
+    `level` counts only with CONFIRM. A line without a decision is left as is: nothing is written."""
+
+    choice: str
+    level: int | None = None
+    comment: str = ""
+
+
+def own_pending_claims(participant: Participant) -> dict[Key, Claim]:
+    """The participant's claims raised by this audit's self-assessment and still pending."""
+    return {(c.competency_uuid, c.context_id): c for c in participant.claims.filter(status=Claim.Status.PENDING)}
+
+
 @transaction.atomic
-def review_participant(actor: Any, participant: Participant, levels: Mapping[Key, int | None],
-                       shown: Mapping[Key, int | None], comment: str = "") -> int:
-    """The manager's review: pending claims are verified at the level given; other changed cells are
-    rated as `manager` evidence. Returns the number of records written."""
+def review_participant(actor: Any, participant: Participant, decisions: Mapping[Key, RowDecision]) -> int:
+    """The manager's review, line by line. Only lines explicitly confirmed write `manager` evidence (at
+    the level given, with their own comment), verifying this audit's claim on that line if there is one;
+    "not yet" rejects this audit's claim on the line and writes no evidence; anything else writes nothing.
+    Claims raised elsewhere (the profile page, another audit) are never closed here.
+
+    A line resting on a certificate or an assessor record, current or expired, cannot be confirmed by a
+    manager (PermissionDenied naming the competency), whoever calls. Returns the evidence records written."""
     participant = Participant.objects.select_related("audit", "person").get(pk=participant.pk)
     _open(participant)
     if not may_review_participant(actor, participant):
         raise PermissionDenied("Only the person's manager reviews their audit.")
     lines = required_by_person([participant.person_id])[participant.person_id]
-    claims = {(c.competency_uuid, c.context_id): c for c in Claim.objects.filter(
-        person_id=participant.person_id, status=Claim.Status.PENDING)}
-    written = 0
-    cells = []
-    for key, level in levels.items():
-        if key not in lines or level is None:
+    claims = own_pending_claims(participant)
+    formal = formal_evidence((participant.person_id, *key) for key in lines)
+    errors: dict[str, str] = {}
+    confirmed: list[tuple[Key, RowDecision]] = []
+    rejected: list[tuple[Key, RowDecision]] = []
+    for key, decision in decisions.items():
+        if key not in lines:
             continue
+        competency = lines[key].competency
+        if decision.choice == Decision.CONFIRM:
+            refuse_if_formal(competency, formal.get((participant.person_id, *key)))
+            top = evidence_services.max_level_of(competency)
+            if decision.level is None or not 0 <= decision.level <= top:
+                errors[competency.code] = f"Choose a level 0..{top} to confirm {competency.code}."
+            else:
+                confirmed.append((key, decision))
+        elif decision.choice == Decision.NOT_YET:
+            rejected.append((key, decision))
+        elif decision.choice != Decision.KEEP:
+            errors[competency.code] = f"Unknown choice {decision.choice!r} for {competency.code}."
+    if errors:
+        raise ValidationError(errors)
+    audit_name = participant.audit.name
+    cells = []
+    written = 0
+    for key, decision in confirmed:
         if key in claims:
-            evidence_services.verify_claim(claims[key], actor, level=level, comment=comment,
-                                           source="manager")
+            evidence_services.verify_claim(claims[key], actor, level=decision.level,
+                                           comment=decision.comment.strip(), source="manager")
             written += 1
         else:
             requirement = lines[key]
             cells.append(CellRating(person=participant.person, competency=requirement.competency,
-                                    context=requirement.context, level=level, shown_level=shown.get(key)))
-    written += len(rate_people(actor, cells, note=comment or f"Review for {participant.audit.name}"))
+                                    context=requirement.context, level=decision.level or 0,
+                                    comment=decision.comment))
+    written += len(rate_people(actor, cells, note=f"Review for {audit_name}"))
+    for key, decision in rejected:
+        if key in claims:
+            evidence_services.reject_claim(claims[key], actor,
+                                           comment=decision.comment.strip() or f"Not yet: review for {audit_name}")
     Participant.objects.filter(pk=participant.pk).update(reviewed_at=timezone.now(),
                                                          reviewed_by=evidence_services._user_or_none(actor))
     record(actor, "audit.review", participant, object_repr=f"{participant.person} in {participant.audit}",
-           after={"written": written})
+           after={"written": written,
+                  "confirmed": {lines[k].competency.code: d.level for k, d in confirmed},
+                  "not_yet": sorted(lines[k].competency.code for k, _ in rejected)})
     return written
 
 

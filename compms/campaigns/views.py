@@ -5,7 +5,7 @@ by unit (close for HR), the self-assessment form and the manager's review form. 
 from __future__ import annotations
 
 import uuid as uuid_module
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -19,10 +19,11 @@ from compms.access.campaigns import may_review_participant, restrict_audits, run
 from compms.campaigns import services
 from compms.campaigns.forms import LaunchForm
 from compms.campaigns.models import Audit, Participant
+from compms.campaigns.ratings import WHO_CAN_CONFIRM, formal_evidence
 from compms.core.rollup import Proficiency
 from compms.evidence import proficiency as prof
 from compms.evidence import services as evidence_services
-from compms.evidence.models import Claim
+from compms.evidence.models import Claim, Evidence
 from compms.organisation.forms import add_service_errors
 from compms.organisation.models import Requirement
 
@@ -84,17 +85,34 @@ def close(request: HttpRequest, audit_id: int) -> HttpResponse:
     return redirect("campaigns:detail", audit_id=audit.pk)
 
 
+# A certificate or assessor record ending within this many days shows as "expiring" on the review.
+EXPIRING_WITHIN_DAYS = 60
+
+
 @dataclass
 class Line:
     key: str
     requirement: Requirement
     current: Proficiency | None
-    claim: Claim | None
+    claim: Claim | None  # this audit's pending claim on the line, never one raised elsewhere
+    formal: Evidence | None = None  # a certificate or assessor record: a manager cannot confirm the line
+    levels: list[int] = field(default_factory=list)
 
     @property
     def shown(self) -> int | None:
         p = self.current
         return p.level if p is not None and p.status == "held" else None
+
+    @property
+    def formal_expired(self) -> bool:
+        return self.formal is not None and self.formal.valid_until is not None \
+            and self.formal.valid_until < prof.today()
+
+    @property
+    def expiring(self) -> bool:
+        p = self.current
+        return bool(p is not None and p.status == "held" and p.valid_until is not None
+                    and (p.valid_until - prof.today()).days <= EXPIRING_WITHIN_DAYS)
 
 
 def _key_text(key: tuple[uuid_module.UUID, int | None]) -> str:
@@ -104,11 +122,25 @@ def _key_text(key: tuple[uuid_module.UUID, int | None]) -> str:
 def _lines(participant: Participant) -> list[Line]:
     lines = services.required_by_person([participant.person_id])[participant.person_id]
     current = prof.current_proficiencies([participant.person_id], competency_uuids=[k[0] for k in lines])
-    claims = {(c.competency_uuid, c.context_id): c for c in Claim.objects.filter(
-        person_id=participant.person_id, status=Claim.Status.PENDING)}
+    claims = services.own_pending_claims(participant)
+    formal = formal_evidence((participant.person_id, *key) for key in lines)
     return sorted((Line(key=_key_text(key), requirement=r, current=current.get((participant.person_id, *key)),
-                        claim=claims.get(key)) for key, r in lines.items()),
-                  key=lambda line: line.requirement.competency.code)
+                        claim=claims.get(key), formal=formal.get((participant.person_id, *key)),
+                        levels=list(range(evidence_services.max_level_of(r.competency) + 1)))
+                   for key, r in lines.items()),
+                  key=lambda line: (line.requirement.competency.code, line.requirement.context_id or 0))
+
+
+def _decisions(request: HttpRequest, lines: list[Line]) -> dict[Any, services.RowDecision]:
+    """Each line's explicit choice; a line the form left without one is left as is."""
+    result = {}
+    for line in lines:
+        choice = (request.POST.get(f"decision-{line.key}") or services.Decision.KEEP.value).strip()
+        text = (request.POST.get(f"level-{line.key}") or "").strip()
+        result[(line.requirement.competency_uuid, line.requirement.context_id)] = services.RowDecision(
+            choice=choice, level=int(text) if text.isdecimal() else None,
+            comment=(request.POST.get(f"comment-{line.key}") or "").strip())
+    return result
 
 
 def _levels(request: HttpRequest, lines: list[Line], prefix: str) -> dict[Any, int | None]:
@@ -151,14 +183,13 @@ def review(request: HttpRequest, audit_id: int, participant_id: int) -> HttpResp
     lines = _lines(participant)
     error = ""
     if request.method == "POST":
-        shown = {(line.requirement.competency_uuid, line.requirement.context_id): line.shown for line in lines}
         try:
-            written = services.review_participant(request.user, participant, _levels(request, lines, "level-"),
-                                                  shown, comment=(request.POST.get("comment") or "").strip())
+            written = services.review_participant(request.user, participant, _decisions(request, lines))
         except (ValidationError, PermissionDenied, evidence_services.Conflict) as exc:
             error = "; ".join(getattr(exc, "messages", [str(exc)]))
         else:
             messages.success(request, f"Review of {participant.person.name} saved ({written} record(s)).")
             return redirect("campaigns:index")
-    return render(request, "campaigns/review.html", {"participant": participant, "lines": lines, "error": error},
-                  status=400 if error else 200)
+    return render(request, "campaigns/review.html", {
+        "participant": participant, "lines": lines, "error": error, "who_can_confirm": WHO_CAN_CONFIRM,
+        "choices": services.Decision}, status=400 if error else 200)

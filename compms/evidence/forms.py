@@ -37,7 +37,3 @@ class ReviewForm(forms.Form):
         if data.get("action") == "reject" and not (data.get("comment") or "").strip():
             raise ValidationError({"comment": "Say why the claim is rejected."})
         return data
-
-
-class ExpiringForm(forms.Form):
-    days = forms.IntegerField(min_value=1, max_value=730, required=False, initial=60)

@@ -19,19 +19,17 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compms.access import has_role, is_admin, person_of, reports_prefix, sees_everyone
 from compms.access.evidence import AssessorCover, assessable_claims_q, assessor_covers, covered_claims_q
 from compms.access.people import visible_people
 from compms.accounts.models import Role as AccessRole
-from compms.campaigns.ratings import CellRating, rate_people
-from compms.campaigns.reminders import expiring_competence
+from compms.campaigns.ratings import WHO_CAN_CONFIRM, CellRating, formal_evidence, rate_people
 from compms.core.rollup import Proficiency
 from compms.evidence import proficiency as prof
 from compms.evidence import services
-from compms.evidence.forms import ClaimForm, ExpiringForm, ReviewForm
+from compms.evidence.forms import ClaimForm, ReviewForm
 from compms.evidence.gaps import PersonGaps, person_gaps
 from compms.evidence.models import Claim, Evidence, Source
 from compms.frameworks.models import Competency, FrameworkVersion
@@ -314,6 +312,11 @@ class GridCell:
     required: int | None  # None: this person's roles do not need it (no input)
     proficiency: Proficiency | None
     levels: list[int]
+    formal: Evidence | None = None  # a certificate or assessor record: the manager cannot rate the cell
+
+    @property
+    def comment_name(self) -> str:
+        return f"note-{self.name}"
 
     @property
     def shown(self) -> int | None:
@@ -364,13 +367,14 @@ def team_grid(manager: Person) -> tuple[list[GridColumn], list[GridRow]]:
     ordered = sorted(columns.items(), key=lambda item: (item[1].competency.code, item[1].context or ""))
     tops = {key: services.max_level_of(column.competency) for key, column in ordered}
     current = prof.current_proficiencies([p.pk for p in team], competency_uuids=[key[0] for key in columns])
+    formal = formal_evidence((person.pk, *key) for person in team for key in needed[person.pk])
     rows = []
     for person in team:
         cells = []
         for key, _column in ordered:
             cells.append(GridCell(name=_cell_name(person.pk, key[0], key[1]), required=needed[person.pk].get(key),
                                   proficiency=current.get((person.pk, key[0], key[1])),
-                                  levels=list(range(0, tops[key] + 1))))
+                                  levels=list(range(0, tops[key] + 1)), formal=formal.get((person.pk, *key))))
         rows.append(GridRow(person=person, cells=cells))
     return [column for _, column in ordered], rows
 
@@ -390,25 +394,30 @@ def team(request: HttpRequest) -> HttpResponse:
     columns, rows = team_grid(me)
     errors: list[str] = []
     if request.method == "POST":
+        # Only cells the manager explicitly set are rated, each with its own comment; a blank cell is
+        # left as it is (the select starts blank, not at today's level, so nothing is saved by default).
         cells = []
         for row in rows:
             for column, cell in zip(columns, row.cells):
-                if cell.required is None:
+                level = _int_or_none(request.POST.get(cell.name))
+                if cell.required is None or level is None:
                     continue
                 cells.append(CellRating(person=row.person, competency=column.competency,
-                                        context=column.context_row,
-                                        level=_int_or_none(request.POST.get(cell.name)),
-                                        shown_level=_int_or_none(request.POST.get(f"was-{cell.name}"))))
+                                        context=column.context_row, level=level,
+                                        comment=(request.POST.get(cell.comment_name) or "").strip()))
         try:
-            written = rate_people(request.user, cells, note=(request.POST.get("note") or "").strip())
+            written = rate_people(request.user, cells, note="Team grid rating")
         except ValidationError as exc:
             errors = [f"{key}: {msg}" if key != "__all__" else msg
                       for key, msgs in exc.message_dict.items() for msg in msgs]
+        except PermissionDenied as exc:
+            errors = [str(exc)]
         else:
             messages.success(request, f"Saved {len(written)} rating{'s' if len(written) != 1 else ''}."
                              if written else "Nothing changed, nothing saved.")
             return redirect("evidence:team")
-    return render(request, "evidence/team.html", {"columns": columns, "rows": rows, "errors": errors},
+    return render(request, "evidence/team.html", {"columns": columns, "rows": rows, "errors": errors,
+                                                  "who_can_confirm": WHO_CAN_CONFIRM},
                   status=400 if errors else 200)
 
 
@@ -417,23 +426,33 @@ def team(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def expiring(request: HttpRequest) -> HttpResponse:
-    form = ExpiringForm(request.GET or None)
-    days = 60
-    if form.is_valid() and form.cleaned_data.get("days"):
-        days = form.cleaned_data["days"]
-    me = person_of(request.user)
-    people = visible_people(request.user)
-    if not sees_everyone(request.user) and me is not None:
-        # A manager's view is their reports; their own lapses are on "My competence".
-        people = people.exclude(pk=me.pk) if has_role(request.user, AccessRole.MANAGER) else people
-    items = expiring_competence(people, days)
-    by_unit: dict[str, int] = defaultdict(int)
-    by_manager: dict[str, int] = defaultdict(int)
-    for item in items:
-        by_unit[item.unit] += 1
-        by_manager[item.manager or "(no manager)"] += 1
+    """Competence about to lapse, filtered and paged in the database (compms.evidence.queries);
+    `?export=csv|xlsx` downloads the whole filtered list."""
+    from compms.evidence import queries as expiry
+    from compms.gaps.exports import export_response
+
+    try:
+        filters = expiry.parse_expiry_filter(request.GET)
+    except ValidationError as exc:
+        return render(request, "evidence/expiring.html", {
+            "errors": [f"{field}: {msg}" for field, msgs in exc.message_dict.items() for msg in msgs],
+            "params": request.GET, "windows": expiry.EXPIRY_WINDOWS,
+            "units": expiry.unit_choices(request.user), "competencies": expiry.competency_choices(),
+        }, status=400)
+    export = request.GET.get("export")
+    if export:
+        if export not in ("csv", "xlsx"):
+            return render(request, "evidence/expiring.html", {
+                "errors": [f"export: use csv or xlsx (got {export!r})."], "params": request.GET,
+                "windows": expiry.EXPIRY_WINDOWS, "units": expiry.unit_choices(request.user),
+                "competencies": expiry.competency_choices()}, status=400)
+        rows = expiry.expiring_rows(request.user, filters)
+        return export_response("expiring-competence", expiry.EXPORT_COLUMNS, expiry.export_table(rows), export)
+    page = expiry.expiring_page(request.user, filters)
     return render(request, "evidence/expiring.html", {
-        "form": form, "days": days, "items": items,
-        "by_unit": sorted(by_unit.items()), "by_manager": sorted(by_manager.items()),
-        "profile_url": reverse("evidence:profile", args=["__id__"]),
+        "page": page, "filters": filters, "params": request.GET, "windows": expiry.EXPIRY_WINDOWS,
+        "units": expiry.unit_choices(request.user), "competencies": expiry.competency_choices(),
+        "previous_query": filters.query_string(page=filters.page - 1) if filters.page > 1 else None,
+        "next_query": filters.query_string(page=filters.page + 1) if filters.page < page.pages else None,
+        "csv_query": filters.query_string(export="csv"), "xlsx_query": filters.query_string(export="xlsx"),
     })

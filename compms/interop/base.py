@@ -21,6 +21,7 @@ FORMAT_MODULES = (
     "compms.organisation.imports",
     "compms.evidence.imports",
     "compms.development.imports",
+    "compms.authorisations.imports",
 )
 
 MAX_ERRORS_REPORTED = 200

@@ -138,6 +138,21 @@ def build_world() -> World:
     nomination = Nomination.objects.first()
     pool = TalentPool.objects.first()
     from compms.accounts.services import create_token
+    from compms.assessments import services as assessment_services
+    from compms.frameworks.models import LevelIndicator
+
+    indicator = LevelIndicator.objects.filter(competency__version=version, level=1).select_related("competency").first()
+    assessor = Person.objects.get(user=users["assessor"])
+    AssessorRegistration.objects.create(person=assessor, competency=indicator.competency,
+                                        competency_uuid=indicator.competency.uuid, max_level=3)
+    assessment = assessment_services.open_assessment(users["assessor"], person=outsider,
+                                                     competency=indicator.competency, level=1)
+    from compms.authorisations import services as authorisation_services
+
+    authorisation = authorisation_services.define_authorisation(
+        SYSTEM, code="MATRIX-AUTH", name="Matrix permit issuer", validity_months=12, granted_by_roles=["hr"],
+        requirements=[authorisation_services.RequirementSpec(competency=competency, level=1)])
+    grant = authorisation_services.grant(SYSTEM, person=outsider, authorisation=authorisation)
 
     token, _ = create_token(users["hr"], "hr's own token", users["hr"])
     raw_tokens = {}
@@ -160,6 +175,10 @@ def build_world() -> World:
         "key_id": key.pk if key else 0, "nomination_id": nomination.pk if nomination else 0,
         "pool_id": pool.pk if pool else 0, "token_id": token.pk, "today": now,
         "source": "manager", "level": 1, "path:resource_id": resource.resource_id,
+        "grant_id": grant.pk, "authorisation": authorisation.code,
+        "assessment_id": assessment.pk, "indicator_id": indicator.pk,
+        # Paths under these prefixes name an authorisation, not a framework, by {code}.
+        "/api/v1/authorisations|code": authorisation.code, "authorisations/|code": authorisation.code,
     }
     missing = sorted(k for k, v in values.items() if v == 0)
     values["missing"] = missing
@@ -170,6 +189,9 @@ def build_world() -> World:
 def fill_path(template: str, world: World) -> str:
     def one(match: re.Match[str]) -> str:
         name = match.group(1).split(":")[-1]
+        for key, value in world.values.items():
+            if "|" in key and key.endswith(f"|{name}") and template.startswith(key.split("|")[0]):
+                return str(value)
         return str(world.get(f"path:{name}", world.get(name, 0)))
 
     return re.sub(r"\{([\w:]+)\}", one, template)

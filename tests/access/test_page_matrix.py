@@ -87,12 +87,18 @@ def page_values(world: World) -> dict[str, object]:
         "pk:strategy/objectives": world["objective_id"], "pk:strategy/targets": world["target_id"],
         "pk:strategy/scenarios": world["scenario_id"], "pk:strategy/scenario-changes": world["change_id"],
         "pk:succession/key-positions": key.pk if key else 0,
+        "grant_id": world["grant_id"], "authorisations/|code": world["authorisations/|code"],
+        "assessment_id": world["assessment_id"], "indicator_id": world["indicator_id"],
+        "registration_id": world["registration_id"],
     }
 
 
 def fill(route: str, values: dict[str, object]) -> str:
     def one(match: re.Match[str]) -> str:
         name = match.group(1)
+        for key, value in values.items():
+            if "|" in key and key.endswith(f"|{name}") and route.startswith(key.split("|")[0]):
+                return str(value)
         if name == "pk":
             for key, value in values.items():
                 if key.startswith("pk:") and route.startswith(key[3:]):

@@ -55,7 +55,10 @@ def test_self_assessment_then_review_then_progress_and_snapshot(audit, org, logi
 
     kim = Participant.objects.get(audit=audit, person=org.kim)
     manager = login_client("manager")
-    manager.post(f"/campaigns/{audit.pk}/review/{kim.pk}/", {key(org.p): "2", key(org.q): "1"})
+    # Each line is confirmed explicitly (the old form saved every prefilled level in one click).
+    manager.post(f"/campaigns/{audit.pk}/review/{kim.pk}/", {
+        f"decision-{org.p.uuid.hex}-0": "confirm", key(org.p): "2", f"comment-{org.p.uuid.hex}-0": "seen",
+        f"decision-{org.q.uuid.hex}-0": "confirm", key(org.q): "1"})
     claim.refresh_from_db()
     assert claim.status == "verified" and claim.review_evidence.level == 2
     assert Evidence.objects.filter(person=org.kim, source="manager", competency=org.q, level=1).exists()

@@ -27,18 +27,18 @@ def test_grid_shows_the_team_and_existing_levels(org, add, login_client):
     add(org.kim, org.p, 2, "assessor", dt.date(2025, 6, 1))
     page = login_client("manager").get("/evidence/team/").content.decode()
     assert "Kim" in page and "Lee" in page and "Olu" not in page  # only Mo's reports
-    # Kim's P cell shows level 2 selected and remembers it as the shown level.
-    assert f'name="was-{cell(org.kim, org.p)}" value="2"' in page
+    # Kim's P cell shows the assessor's level 2; resting on an assessor record, it offers no rating.
+    assert "<strong>2</strong> <span class=\"muted\">assessor" in page
+    assert f'name="{cell(org.kim, org.p)}"' not in page and f'name="{cell(org.kim, org.q)}"' in page
 
 
-def test_grid_save_writes_exactly_the_changed_cells(org, add, login_client):
+def test_grid_save_writes_exactly_the_confirmed_cells(org, add, login_client):
     add(org.kim, org.p, 2, "assessor", dt.date(2025, 6, 1))
     before = Evidence.objects.count()
     response = login_client("manager").post("/evidence/team/", {
-        cell(org.kim, org.p): "2", f"was-{cell(org.kim, org.p)}": "2",   # unchanged
-        cell(org.kim, org.q): "2", f"was-{cell(org.kim, org.q)}": "",    # new rating
-        cell(org.lee, org.p): "3", f"was-{cell(org.lee, org.p)}": "",    # new rating
-        cell(org.lee, org.q): "", f"was-{cell(org.lee, org.q)}": "",     # left blank
+        cell(org.kim, org.q): "2",    # confirmed
+        cell(org.lee, org.p): "3",    # confirmed
+        cell(org.lee, org.q): "",     # left as is
     })
     assert response.status_code == 302
     written = Evidence.objects.filter(source="manager")
@@ -49,8 +49,8 @@ def test_grid_save_writes_exactly_the_changed_cells(org, add, login_client):
 
 def test_grid_save_is_all_or_nothing(org, login_client):
     response = login_client("manager").post("/evidence/team/", {
-        cell(org.kim, org.q): "2", f"was-{cell(org.kim, org.q)}": "",
-        cell(org.lee, org.p): "9", f"was-{cell(org.lee, org.p)}": "",  # beyond the 0-5 scale
+        cell(org.kim, org.q): "2",
+        cell(org.lee, org.p): "9",  # beyond the 0-5 scale
     })
     assert response.status_code == 400
     assert "outside 0..5" in response.content.decode()

@@ -1,12 +1,13 @@
 """`compms bench [--employees N] [--seed S] [--repeat R]`: time gap analysis on the demo against
-plain SQL. Builds the demo (and its evidence) first if the database has none. Figures for both
-databases are kept in docs/performance.md."""
+plain SQL. Builds the demo (and its evidence) first if the database has none. `--xapi N` and
+`--authorisations [--checks N]` time only those parts instead. Figures for both databases are kept in
+docs/performance.md."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from compms.gaps import bench
 from compms.site.demo import DEFAULT_EMPLOYEES
@@ -26,8 +27,22 @@ class Command(BaseCommand):
         parser.add_argument("--xapi", type=int, metavar="STATEMENTS", action="append", default=[],
                             help="only time storing one xAPI batch of this many statements (repeatable; "
                                  "rolled back afterwards, no demo needed)")
+        parser.add_argument("--authorisations", action="store_true",
+                            help="only time the authorisation check on the people in the database (bench "
+                                 "authorisations and grants made if absent, rolled back afterwards)")
+        parser.add_argument("--checks", type=int, default=200,
+                            help="with --authorisations: timed checks per line, each for a different person")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["authorisations"]:
+            from compms.authorisations import bench as authorisations_bench
+
+            try:
+                authorisations_bench.run_authorisations(self.stdout.write, checks=options["checks"],
+                                                        seed=options["seed"])
+            except ValueError as refused:
+                raise CommandError(str(refused)) from refused
+            return
         if options["xapi"]:
             from compms.training import bench as xapi_bench
 

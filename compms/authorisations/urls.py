@@ -1,0 +1,11 @@
+from django.urls import path
+
+from compms.authorisations import views
+
+app_name = "authorisations"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("grants/<int:grant_id>/change/", views.change_grant, name="change_grant"),
+    path("<slug:code>/", views.detail, name="detail"),
+]
