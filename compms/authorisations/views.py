@@ -3,18 +3,23 @@ one authorisation with CSV/XLSX export, the grant form, and suspend/reinstate/re
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from csp.decorators import csp_update
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compms.access.authorisations import may_change_grant, may_grant, require_sees_person
-from compms.authorisations import queries, services
+from compms.authorisations import queries, report, services
 from compms.authorisations.models import Authorisation, Grant
 from compms.interop.base import TABLE_CONTENT_TYPES, write_table
+from compms.organisation.jobdescription import PdfUnavailable
 from compms.organisation.models import Unit
 
 EXPORT_COLUMNS = ["authorisation", "employee_id", "name", "unit", "status", "granted_on", "granted_by",
@@ -113,3 +118,43 @@ def change_grant(request: HttpRequest, grant_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Grant to {grant.person.name}: {request.POST['action']} recorded.")
     return redirect("authorisations:detail", code=grant.authorisation.code)
+
+
+# The report page carries its styles inside itself (Chromium prints the same HTML to PDF from a file,
+# fetching nothing), so this one page allows inline styles; scripts stay forbidden as everywhere.
+@require_GET
+@csp_update({"style-src": ["'unsafe-inline'"]})
+def assurance_report(request: HttpRequest) -> HttpResponse:
+    """The regulator's report on screen (with filters), or downloaded as HTML or PDF (`format=html|pdf`)."""
+    report.require_report_access(request.user)
+    as_of_text = (request.GET.get("as_of") or "").strip()
+    try:
+        as_of = dt.date.fromisoformat(as_of_text) if as_of_text else None
+    except ValueError:
+        return HttpResponse(f"as_of: {as_of_text!r} is not a date (use YYYY-MM-DD).", status=400,
+                            content_type="text/plain; charset=utf-8")
+    try:
+        built = report.assurance_report(
+            request.user, unit=report.find_unit((request.GET.get("unit") or "").strip()),
+            authorisation=report.find_authorisation((request.GET.get("authorisation") or "").strip()), as_of=as_of)
+    except ValidationError as exc:
+        return HttpResponse(_messages_of(exc), status=400, content_type="text/plain; charset=utf-8")
+    fmt = request.GET.get("format")
+    if fmt in ("html", "pdf"):
+        if fmt == "pdf":
+            try:
+                body, content_type = report.render_report_pdf(built), "application/pdf"
+            except PdfUnavailable as exc:
+                return HttpResponse(f"{exc} Download the HTML instead (your browser can print it to PDF).",
+                                    status=503, content_type="text/plain; charset=utf-8")
+        else:
+            body, content_type = report.render_html(built).encode("utf-8"), "text/html; charset=utf-8"
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{report.file_stem(built)}.{fmt}"'
+        return response
+    query = urlencode({"unit": built.unit.external_id if built.unit else "",
+                       "authorisation": built.authorisation.code if built.authorisation else "",
+                       "as_of": built.as_of.isoformat()})
+    toolbar = {"units": Unit.objects.order_by("path")[:500], "authorisations": Authorisation.objects.all(),
+               "query": query, "back": reverse("authorisations:index")}
+    return HttpResponse(report.render_html(built, toolbar=toolbar))

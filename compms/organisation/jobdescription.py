@@ -34,6 +34,11 @@ def chromium_path() -> str:
     return os.environ.get("COMPMS_CHROMIUM", "/usr/bin/chromium")
 
 
+def chromium_available() -> bool:
+    chromium = chromium_path()
+    return Path(chromium).is_file() and os.access(chromium, os.X_OK)
+
+
 class PdfUnavailable(Exception):
     """No Chromium on this machine, or it failed: the caller answers 503 with this message."""
 
@@ -210,7 +215,7 @@ def render_html(request: HttpRequest | None, data: JobDescription, *, for_print:
 def render_pdf(html: str) -> bytes:
     """Print the HTML to PDF with headless Chromium. Raises PdfUnavailable when it cannot."""
     chromium = chromium_path()
-    if not Path(chromium).is_file() or not os.access(chromium, os.X_OK):
+    if not chromium_available():
         raise PdfUnavailable(f"PDF needs Chromium at {chromium}, which is not installed on this server. "
                              "Use the printable page (your browser can save it as PDF) or the Markdown file.")
     with tempfile.TemporaryDirectory(prefix="compms-jd-") as folder:
