@@ -41,7 +41,7 @@ def test_the_bench_prints_each_figure_with_the_load_average_and_rolls_everything
     result = bench.run_authorisations(printed.append, checks=6, grants_each=3, warmup=1)
 
     text = "\n".join(printed)
-    assert text.startswith("Authorisation check on SQLite")
+    assert re.match(r"Authorisation check on (SQLite|PostgreSQL) [\d.]+, ", text), text[:80]
     rows = {m["label"]: m["load"] for line in text.splitlines() if (m := FIGURES.match(line))}
     assert set(rows) == {"check, people holding a grant", "check, people picked at random",
                          "check as of 400 days ahead, granted people", "check as of 90 days ago, granted people",
