@@ -32,8 +32,9 @@ from compms.access.base import (
     role_required,
     sees_everyone,
     sees_person,
+    user_or_none,
 )
 
 __all__ = ["SYSTEM", "SystemActor", "has_role", "is_admin", "is_hr", "is_system", "is_user", "manages", "person_of",
            "person_scope", "reports_prefix", "require_actor", "require_role", "restrict_by_person", "role_required",
-           "sees_everyone", "sees_person"]
+           "sees_everyone", "sees_person", "user_or_none"]

@@ -41,6 +41,11 @@ def is_user(actor: Any) -> bool:
     return bool(getattr(actor, "is_authenticated", False)) and bool(getattr(actor, "is_active", False))
 
 
+def user_or_none(actor: Any) -> Any:
+    """The log-in to store as whoever did something: None for the system actor and anonymous callers."""
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def has_role(user: Any, *roles: str) -> bool:
     """Administrators hold every role (see User.has_role). The system actor holds none: checks that
     let it through say so with `is_system`."""

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from compms.access import is_system, person_of
+from compms.access import is_system, person_of, user_or_none
 from compms.access.assessments import may_assess, may_edit_assessment, may_set_assessment_standard
 from compms.access.evidence import assessor_limit
 from compms.assessments.models import Assessment, AssessmentStandard, CriterionRecord, Method
@@ -50,7 +50,7 @@ def set_standard(actor: Any, *, competency: Competency, min_conditions: int) -> 
     before = AssessmentStandard.objects.filter(competency_uuid=key).values("min_conditions").first()
     standard, _ = AssessmentStandard.objects.update_or_create(
         competency_uuid=key, defaults={"min_conditions": min_conditions, "updated_at": timezone.now(),
-                                       "updated_by": evidence_services._user_or_none(actor)})
+                                       "updated_by": user_or_none(actor)})
     record(actor, "assessment_standard.set", standard, before=before, after={"min_conditions": min_conditions})
     return standard
 

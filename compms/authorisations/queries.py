@@ -44,9 +44,8 @@ def proficiencies_on(person_ids: Iterable[int], as_of: date,
         for (person_id, comp_uuid, context_id), p in prof.current_proficiencies(ids, as_of, wanted).items():
             by_person[person_id][(comp_uuid, context_id)] = p
     else:
-        for person_id in ids:
-            by_person[person_id] = {k: p for k, p in prof.proficiency_as_of(person_id, as_of).items()
-                                    if k[0] in wanted}
+        for (person_id, comp_uuid, context_id), p in prof.proficiencies_as_of(ids, as_of, wanted).items():
+            by_person[person_id][(comp_uuid, context_id)] = p
     return by_person
 
 

@@ -11,12 +11,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from compms.access import is_system, person_of
+from compms.access import is_system, person_of, user_or_none
 from compms.access.authorisations import require_change_grant, require_define, require_grant
 from compms.accounts.models import Role
 from compms.audit.services import record, snapshot
 from compms.authorisations import queries, rules
 from compms.authorisations.models import Authorisation, AuthorisationRequirement, Grant, GrantEvent
+from compms.core.dates import add_months
 from compms.evidence import proficiency as prof
 from compms.evidence import services as evidence_services
 from compms.frameworks.models import Competency
@@ -30,19 +31,6 @@ class RequirementSpec:
     context: Context | None = None
 
 
-def _user_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # unreachable: every month has 28 days
 
 
 def definition_errors(*, code: str, name: str, validity_months: int | None, granted_by_roles: Sequence[str],
@@ -134,12 +122,12 @@ def grant(actor: Any, *, person: Person, authorisation: Authorisation, note: str
                          "valid_until": p.valid_until.isoformat() if p.valid_until else None})
     me = person_of(actor)
     made = Grant.objects.create(
-        person=person, authorisation=authorisation, granted_by=_user_or_none(actor),
+        person=person, authorisation=authorisation, granted_by=user_or_none(actor),
         granted_by_name="the system" if is_system(actor) else (me.name if me else actor.get_username()),
         granted_on=today, note=note.strip(), evidence_snapshot=evidence,
-        valid_until=_add_months(today, authorisation.validity_months) if authorisation.validity_months else None)
+        valid_until=add_months(today, authorisation.validity_months) if authorisation.validity_months else None)
     GrantEvent.objects.create(grant=made, action=GrantEvent.Action.GRANTED, effective_on=today, reason=note.strip(),
-                              by=_user_or_none(actor))
+                              by=user_or_none(actor))
     record(actor, "authorisations.grant", made, after=snapshot(made))
     return made
 
@@ -158,7 +146,7 @@ def _change(actor: Any, grant_obj: Grant, action: str, status: str, reason: str,
     grant_obj.status, grant_obj.status_reason = status, reason.strip()
     grant_obj.save(update_fields=["status", "status_reason"])
     GrantEvent.objects.create(grant=grant_obj, action=action, effective_on=prof.today(), reason=reason.strip(),
-                              by=_user_or_none(actor))
+                              by=user_or_none(actor))
     record(actor, audit_action, grant_obj, before=before, after=snapshot(grant_obj, ["status", "status_reason"]))
     return grant_obj
 

@@ -23,7 +23,7 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from compms.access import is_system
+from compms.access import is_system, user_or_none
 from compms.access.campaigns import may_review_participant, may_self_assess, require_audit_admin
 from compms.audit.services import record
 from compms.campaigns.models import Audit, Participant, SnapshotLine
@@ -89,7 +89,7 @@ def launch_audit(actor: Any, *, name: str, deadline: dt.date, unit: Unit | None 
     if not people:
         raise ValidationError({"scope": "Nobody holds a position in that scope."})
     audit = Audit.objects.create(name=name.strip(), deadline=deadline, scope_unit=unit,
-                                 created_by=evidence_services._user_or_none(actor))
+                                 created_by=user_or_none(actor))
     audit.roles.set(roles)
     seen: set[int] = set()
     rows = []
@@ -217,7 +217,7 @@ def review_participant(actor: Any, participant: Participant, decisions: Mapping[
             evidence_services.reject_claim(claims[key], actor,
                                            comment=decision.comment.strip() or f"Not yet: review for {audit_name}")
     Participant.objects.filter(pk=participant.pk).update(reviewed_at=timezone.now(),
-                                                         reviewed_by=evidence_services._user_or_none(actor))
+                                                         reviewed_by=user_or_none(actor))
     record(actor, "audit.review", participant, object_repr=f"{participant.person} in {participant.audit}",
            after={"written": written,
                   "confirmed": {lines[k].competency.code: d.level for k, d in confirmed},
@@ -256,7 +256,7 @@ def close_audit(actor: Any, audit: Audit) -> int:
     require_hr(actor)
     if Audit.objects.filter(pk=audit.pk, status=Audit.Status.OPEN).update(
             status=Audit.Status.CLOSED, closed_at=timezone.now(),
-            closed_by=evidence_services._user_or_none(actor)) != 1:
+            closed_by=user_or_none(actor)) != 1:
         raise evidence_services.Conflict("This audit is already closed; nothing was changed.")
     person_ids = list(Participant.objects.filter(audit=audit).values_list("person_id", flat=True))
     required = required_by_person(person_ids)

@@ -7,6 +7,7 @@ compares ``datetime64`` or Python objects, and int32 halves memory for 1M+ rows.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
 from datetime import date
 
@@ -43,3 +44,10 @@ def ordinals(days: Iterable[date]) -> np.ndarray:
 def expiry_ordinals(days: Iterable[date | None]) -> np.ndarray:
     """An int32 array of expiry ordinals, ``None`` mapped to ``NO_EXPIRY``."""
     return np.fromiter((expiry_ordinal(day) for day in days), dtype=np.int32)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, clamped to the month's end (31 January + 1 = 28/29 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

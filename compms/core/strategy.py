@@ -42,7 +42,6 @@ on both sides keeps the lines consistent: a position needing 3 also needs someon
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -51,7 +50,7 @@ from typing import Final
 
 import numpy as np
 
-from compms.core.dates import NO_EXPIRY
+from compms.core.dates import NO_EXPIRY, add_months
 from compms.core.gaparrays import EvidenceArrays, rollup_arrays
 from compms.core.rollup import POLICIES, POLICY_DEFAULT, check_policy
 
@@ -61,13 +60,6 @@ MAX_COVERAGE_POINTS: Final = 120
 
 
 # --- Dates ------------------------------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later, clamped to the month's end (31 January + 1 = 28/29 February)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def monthly_points(start: date, end: date, max_points: int = MAX_COVERAGE_POINTS) -> list[date]:

@@ -498,32 +498,48 @@ def current_proficiencies(person_ids: Iterable[int], as_of: date | None = None,
     return result
 
 
-def proficiency_as_of(person_id: int, as_of: date | None = None) -> dict[Key, Proficiency]:
-    """One person's proficiency in every competency they have evidence for, as of a date.
+def proficiencies_as_of(person_ids: Iterable[int], as_of: date | None = None,
+                        competency_uuids: Iterable[uuid_module.UUID] | None = None) -> dict[PersonKey, Proficiency]:
+    """These people's proficiency (in these competencies, or in every one they have evidence for) as of a
+    date, in one read per chunk of people.
 
     Today comes from the stored view; any other date (past, or future to see what will have
     lapsed by then) is derived from the evidence with the same rollup."""
     now = today()
     as_of = as_of or now
+    ids = sorted(set(person_ids))
+    wanted = set(competency_uuids) if competency_uuids is not None else None
     if as_of == now:
-        stored = current_proficiencies([person_id], as_of)
-        return {(comp_uuid, context_id): p for (_, comp_uuid, context_id), p in stored.items()}
-    rows = Evidence.objects.filter(person_id=person_id, status=Evidence.Status.ACTIVE).values_list(
-        "pk", "competency_uuid", "context_id", "competency_id", "level", "source", "assessed_on", "valid_until")
-    grouped: dict[Key, list[EvidenceFact]] = defaultdict(list)
-    competency_of_key: dict[Key, int] = {}
-    for pk, comp_uuid, context_id, competency_id, level, source, assessed_on, valid_until in rows:
-        key = (comp_uuid, context_id)
-        grouped[key].append(EvidenceFact(level=level, source=source, recorded_on=assessed_on,
-                                         valid_until=valid_until, evidence_id=pk))
-        competency_of_key[key] = competency_id
+        return current_proficiencies(ids, as_of, wanted)
+    grouped: dict[PersonKey, list[EvidenceFact]] = defaultdict(list)
+    competency_of_key: dict[PersonKey, int] = {}
+    fields = ("pk", "person_id", "competency_uuid", "context_id", "competency_id", "level", "source",
+              "assessed_on", "valid_until")
+    for first in range(0, len(ids), IN_CHUNK):
+        rows = Evidence.objects.filter(person_id__in=ids[first:first + IN_CHUNK], status=Evidence.Status.ACTIVE)
+        if wanted is not None and len(wanted) <= IN_CHUNK:
+            rows = rows.filter(competency_uuid__in=wanted)
+        for pk, person_id, comp_uuid, context_id, competency_id, level, source, assessed_on, valid_until in (
+                rows.values_list(*fields)):
+            if wanted is not None and comp_uuid not in wanted:
+                continue
+            key = (person_id, comp_uuid, context_id)
+            grouped[key].append(EvidenceFact(level=level, source=source, recorded_on=assessed_on,
+                                             valid_until=valid_until, evidence_id=pk))
+            competency_of_key[key] = competency_id
     policy_of = policies_by_competency(competency_of_key.values())
-    result: dict[Key, Proficiency] = {}
+    result: dict[PersonKey, Proficiency] = {}
     for key, facts in grouped.items():
         if all(fact.recorded_on > as_of for fact in facts):
             continue  # nothing had been shown yet on that date: same as no evidence
         result[key] = rollup(facts, as_of, policy_of.get(competency_of_key[key], "default"))
     return result
+
+
+def proficiency_as_of(person_id: int, as_of: date | None = None) -> dict[Key, Proficiency]:
+    """One person's proficiency in every competency they have evidence for, as of a date."""
+    return {(comp_uuid, context_id): p
+            for (_, comp_uuid, context_id), p in proficiencies_as_of([person_id], as_of).items()}
 
 
 # ---------------------------------------------------------------- labels for output

@@ -30,7 +30,17 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from compms.access import has_role, is_admin, is_system, is_user, manages, person_of, require_actor, sees_everyone
+from compms.access import (
+    has_role,
+    is_admin,
+    is_system,
+    is_user,
+    manages,
+    person_of,
+    require_actor,
+    sees_everyone,
+    user_or_none,
+)
 from compms.access.evidence import assessor_limit, restrict_claims
 from compms.access.people import can_see_person
 from compms.accounts.models import Role
@@ -168,17 +178,13 @@ def _as_uuid(value: Any) -> uuid_module.UUID:
     return value if isinstance(value, uuid_module.UUID) else uuid_module.UUID(str(value))
 
 
-def _user_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 def _create(actor: Any, *, person: Person, competency: Competency, level: int, source: str,
             assessed_on: dt.date, valid_until: dt.date | None, context: Context | None,
             assessor: Person | None, note: str) -> Evidence:
     return Evidence.objects.create(
         person=person, competency=competency, competency_uuid=_as_uuid(competency.uuid), context=context,
         level=level, source=source, assessed_on=assessed_on, valid_until=valid_until,
-        recorded_by=_user_or_none(actor), assessor=assessor, note=note or "")
+        recorded_by=user_or_none(actor), assessor=assessor, note=note or "")
 
 
 def _attach(evidence: Evidence, actor: Any, files: Sequence[UploadedFile]) -> list[EvidenceAttachment]:
@@ -186,7 +192,7 @@ def _attach(evidence: Evidence, actor: Any, files: Sequence[UploadedFile]) -> li
     # Every file is checked by content (not by its name or the browser's word) before any is stored.
     for upload, checked in [(upload, check_upload(upload, "attachments")) for upload in files]:
         attachment = EvidenceAttachment(evidence=evidence, name=checked.name, content_type=checked.content_type,
-                                        size=checked.size, uploaded_by=_user_or_none(actor))
+                                        size=checked.size, uploaded_by=user_or_none(actor))
         attachment.file.save(checked.name, upload, save=False)
         attachment.save()
         attached.append(attachment)
@@ -254,7 +260,7 @@ def _check_not_pending_claim(evidence: Evidence) -> None:
 def _mark(evidence: Evidence, actor: Any, *, status: str, reason: str, superseded_by: Evidence | None = None) -> None:
     # Conditional on still being active: the last guard against a concurrent change.
     changed = Evidence.objects.filter(pk=evidence.pk, status=Evidence.Status.ACTIVE).update(
-        status=status, reason=reason, superseded_by=superseded_by, changed_by=_user_or_none(actor),
+        status=status, reason=reason, superseded_by=superseded_by, changed_by=user_or_none(actor),
         changed_at=timezone.now())
     if changed != 1:
         raise Conflict("Someone else changed this evidence at the same time; nothing was changed.")
@@ -359,7 +365,7 @@ def create_claim(actor: Any, *, competency: Competency, level: int, context: Con
     _attach(evidence, actor, attachments)
     claim = Claim.objects.create(person=person, competency=competency, competency_uuid=_as_uuid(competency.uuid),
                                  context=context, level=level, note=note or "", self_evidence=evidence,
-                                 created_by=_user_or_none(actor))
+                                 created_by=user_or_none(actor))
     prof.refresh_current({_key(evidence)})
     record(actor, "claim.create", claim, after={"person": person.employee_id, "competency": competency.code,
                                                 "level": level, "evidence": evidence.pk})
@@ -399,7 +405,7 @@ def _close_claim(claim: Claim, actor: Any, status: str, comment: str) -> None:
     # One conditional UPDATE decides the race: of two reviewers acting at once, the second finds no
     # pending row (PostgreSQL re-checks the WHERE after waiting for the first one's row lock).
     closed = Claim.objects.filter(pk=claim.pk, status=Claim.Status.PENDING).update(
-        status=status, reviewed_by=_user_or_none(actor), reviewed_at=timezone.now(), review_comment=comment)
+        status=status, reviewed_by=user_or_none(actor), reviewed_at=timezone.now(), review_comment=comment)
     if closed != 1:
         raise _claim_conflict(claim, actor)
 
@@ -495,7 +501,7 @@ def register_assessor(actor: Any, *, person: Person, competency: Competency, max
         raise ValidationError(errors)
     registration = AssessorRegistration.objects.create(
         person=person, competency=competency, competency_uuid=_as_uuid(competency.uuid), max_level=max_level,
-        valid_until=valid_until, note=note, created_by=_user_or_none(actor))
+        valid_until=valid_until, note=note, created_by=user_or_none(actor))
     record(actor, "assessor_registration.create", registration,
            after=snapshot(registration, ["person_id", "competency_id", "max_level", "valid_until", "note"]))
     return registration
@@ -541,7 +547,7 @@ def _insert_rows(batch: ImportBatch, actor: Any, rows: Iterator[tuple], people: 
     table = Evidence._meta.db_table
     extra_columns = ("recorded_by_id", "recorded_at", "status", "reason", "import_batch_id")
     columns = IMPORT_COLUMNS + extra_columns
-    user = _user_or_none(actor)
+    user = user_or_none(actor)
     extra = (user.pk if user else None, connection.ops.adapt_datetimefield_value(batch.imported_at),
              Evidence.Status.ACTIVE, "", batch.pk)
     count = 0
@@ -600,7 +606,7 @@ def import_evidence_rows(actor: Any, *, file_name: str, rows: Iterable[tuple]) -
     are history: the assessor rule is not applied, and each row records the batch and importer.
     One audit record describes the batch; the rows point at it."""
     require_hr(actor, "import evidence")
-    batch = ImportBatch.objects.create(file_name=file_name[:300], imported_by=_user_or_none(actor))
+    batch = ImportBatch.objects.create(file_name=file_name[:300], imported_by=user_or_none(actor))
     people: set[int] = set()
     with _large_sqlite_cache():
         count = _insert_rows(batch, actor, iter(rows), people)
@@ -660,7 +666,7 @@ def record_evidence_many(actor: Any, items: Sequence[NewEvidence], *, batch_size
     for n, errors in enumerate(evidence_errors_many(items)):
         if errors:
             raise ValidationError({f"evidence[{n}].{field}": message for field, message in errors.items()})
-    recorded_by = _user_or_none(actor)
+    recorded_by = user_or_none(actor)
     now = timezone.now()
     created = Evidence.objects.bulk_create([
         Evidence(person=item.person, competency=item.competency, competency_uuid=_as_uuid(item.competency.uuid),

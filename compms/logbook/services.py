@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from compms.access import SYSTEM
+from compms.access import SYSTEM, user_or_none
 from compms.access.logbook import logbook_owner, may_review_entry
 from compms.audit.services import record, snapshot
 from compms.evidence import proficiency as prof
@@ -80,7 +80,7 @@ def confirm_entry(entry: Entry, actor: Any, *, comment: str = "") -> Entry:
     else:
         needs = [(entry.competency, entry.level)]
     if Entry.objects.filter(pk=entry.pk, status=Entry.Status.PENDING).update(
-            status=Entry.Status.CONFIRMED, reviewed_by=evidence_services._user_or_none(actor),
+            status=Entry.Status.CONFIRMED, reviewed_by=user_or_none(actor),
             reviewed_at=timezone.now(), comment=comment) != 1:
         raise evidence_services.Conflict("Someone else reviewed this entry at the same time; nothing was changed.")
     what = entry.task.title if entry.task_id else entry.description
@@ -101,7 +101,7 @@ def reject_entry(entry: Entry, actor: Any, *, comment: str) -> Entry:
     entry = Entry.objects.get(pk=entry.pk)
     _claim_review(entry, actor)
     Entry.objects.filter(pk=entry.pk, status=Entry.Status.PENDING).update(
-        status=Entry.Status.REJECTED, reviewed_by=evidence_services._user_or_none(actor), reviewed_at=timezone.now(),
+        status=Entry.Status.REJECTED, reviewed_by=user_or_none(actor), reviewed_at=timezone.now(),
         comment=comment.strip())
     record(actor, "logbook.reject", entry, after={"comment": comment})
     return Entry.objects.get(pk=entry.pk)

@@ -28,6 +28,7 @@ from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
+from compms.access import user_or_none
 from compms.access.people import require_organisation_editor, require_role_editor
 from compms.audit.services import record, record_many, snapshot
 from compms.frameworks.models import Competency, FrameworkVersion, ScaleLevel
@@ -62,14 +63,6 @@ ROLE_FIELDS = ("external_id", "name", "family", "grade", "purpose")
 REQUIREMENT_FIELDS = ("competency_id", "context_id", "level", "criticality", "derived_level", "manual", "note")
 # Roles are derived in slices so an IN list stays far below SQLite's limit on query parameters.
 DERIVE_SLICE = 500
-
-
-def _is_user(actor: Any) -> bool:
-    return getattr(actor, "is_authenticated", False)
-
-
-def _user_or_none(actor: Any) -> Any:
-    return actor if _is_user(actor) else None
 
 
 def _clean(value: Any) -> str:
@@ -242,7 +235,7 @@ def create_person(actor: Any, *, employee_id: str, name: str, unit: Unit, email:
     )
     PersonMove.objects.create(person=person, kind=PersonMove.Kind.JOINED,
                               effective_on=start_date or timezone.localdate(), to_value=unit_label(unit),
-                              recorded_by=_user_or_none(actor))
+                              recorded_by=user_or_none(actor))
     record(actor, "person.create", person, after=snapshot(person, PERSON_FIELDS))
     return person
 
@@ -288,7 +281,7 @@ def move_person(person: Person, actor: Any, *, effective_on: dt.date, unit: Unit
     person = Person.objects.select_for_update(of=("self",)).select_related("unit", "manager").get(pk=person.pk)
     before = snapshot(person, PERSON_FIELDS)
     moves: list[PersonMove] = []
-    recorded_by = _user_or_none(actor)
+    recorded_by = user_or_none(actor)
     if unit is not None and unit.pk != person.unit_id:
         moves.append(PersonMove(person=person, kind=PersonMove.Kind.UNIT, effective_on=effective_on,
                                 from_value=unit_label(person.unit), to_value=unit_label(unit),
@@ -355,7 +348,7 @@ def mark_left(person: Person, actor: Any, *, left_on: dt.date, successor: Person
     person.left_on = left_on
     person.save(update_fields=["active", "left_on"])
     PersonMove.objects.create(person=person, kind=PersonMove.Kind.LEFT, effective_on=left_on,
-                              from_value=unit_label(person.unit), recorded_by=_user_or_none(actor))
+                              from_value=unit_label(person.unit), recorded_by=user_or_none(actor))
     record(actor, "person.leave", person, before=before, after=snapshot(person, PERSON_FIELDS),
            note=f"team handed to {person_label(successor or person.manager) or 'nobody (HR)'}")
     if person.user_id is not None:
@@ -393,7 +386,7 @@ def record_return(person: Person, actor: Any, *, start_date: dt.date, unit: Unit
     person.start_date = start_date
     person.save(update_fields=["active", "left_on", "start_date"])
     PersonMove.objects.create(person=person, kind=PersonMove.Kind.JOINED, effective_on=start_date,
-                              to_value=unit_label(person.unit), recorded_by=_user_or_none(actor))
+                              to_value=unit_label(person.unit), recorded_by=user_or_none(actor))
     record(actor, "person.return", person, before=before, after=snapshot(person, PERSON_FIELDS),
            note="log-in not given back: that needs restore_access")
     if unit is not None or not isinstance(manager, _Unset):
@@ -459,7 +452,7 @@ def assign_position(position: Position, actor: Any, *, person: Person, start_dat
     position.holder_since = start_date
     position.save(update_fields=["holder", "holder_since"])
     PersonMove.objects.create(person=person, kind=PersonMove.Kind.POSITION_START, effective_on=start_date,
-                              to_value=str(position)[:300], position=position, recorded_by=_user_or_none(actor))
+                              to_value=str(position)[:300], position=position, recorded_by=user_or_none(actor))
     record(actor, "position.assign", position, after={"holder": person.employee_id, "since": start_date})
     return position
 
@@ -467,7 +460,7 @@ def assign_position(position: Position, actor: Any, *, person: Person, start_dat
 def _vacate(position: Position, actor: Any, *, end_date: dt.date) -> None:
     holder = position.holder
     PersonMove.objects.create(person=holder, kind=PersonMove.Kind.POSITION_END, effective_on=end_date,
-                              from_value=str(position)[:300], position=position, recorded_by=_user_or_none(actor))
+                              from_value=str(position)[:300], position=position, recorded_by=user_or_none(actor))
     record(actor, "position.vacate", position,
            before={"holder": holder.employee_id, "since": position.holder_since}, after={"ended": end_date})
     position.holder = None
@@ -936,7 +929,7 @@ def set_requirement(role: Role, actor: Any, *, competency: Competency, level: in
     line.note = note
     line.derived_level = need.level if need else None
     line.manual = True
-    line.changed_by = _user_or_none(actor)
+    line.changed_by = user_or_none(actor)
     line.changed_at = timezone.now()
     line.save()
     record(actor, "requirement.set", line, object_repr=f"{role.name}: {competency.code}", before=before,

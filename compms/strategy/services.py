@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from compms.access import user_or_none
 from compms.audit.services import record, snapshot
 from compms.evidence import proficiency as prof
 from compms.frameworks.models import Competency
@@ -50,10 +51,6 @@ CHANGE_FIELDS = ("scenario_id", "kind", "unit_id", "role_id", "count", "note", "
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 MAX_HEADCOUNT = 1_000_000
 MAX_POSITIONS_PER_CHANGE = 100_000
-
-
-def _user_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _text(value: Any) -> str:
@@ -124,7 +121,7 @@ def create_objective(actor: Any, *, code: str, title: str, due_date: Any, descri
             errors["due_date"] = f"{due} has already passed; an objective looks ahead."
     _raise(errors)
     objective = Objective.objects.create(code=code, title=title, description=_text(description), owner=owner,
-                                         due_date=due, status=status, created_by=_user_or_none(actor))
+                                         due_date=due, status=status, created_by=user_or_none(actor))
     record(actor, "strategy.objective.create", objective, after=snapshot(objective, OBJECTIVE_FIELDS))
     return objective
 
@@ -291,7 +288,7 @@ def create_scenario(actor: Any, *, name: str, description: str = "", objective: 
     name = _text(name)
     _raise(_check_scenario(name))
     scenario = Scenario.objects.create(name=name, description=_text(description), objective=objective,
-                                       scope_unit=scope_unit, created_by=_user_or_none(actor))
+                                       scope_unit=scope_unit, created_by=user_or_none(actor))
     record(actor, "strategy.scenario.create", scenario, after=snapshot(scenario, SCENARIO_FIELDS))
     return scenario
 

@@ -18,7 +18,6 @@ last place cannot both get it: the second goes to the waiting list.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from compms.access import SYSTEM
+from compms.access import SYSTEM, user_or_none
 from compms.access.training import (
     may_act_for,
     may_decide,
@@ -40,6 +39,7 @@ from compms.access.training import (
     restrict_enrolments,
 )
 from compms.audit.services import record, snapshot
+from compms.core.dates import add_months
 from compms.evidence import proficiency as prof
 from compms.evidence.models import Source
 from compms.evidence.services import NewEvidence, evidence_errors_many, record_evidence, record_evidence_many
@@ -72,20 +72,9 @@ class IllegalTransition(ValidationError):
     """An enrolment was asked to move where the state machine does not go."""
 
 
-def _user_or_none(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
 def today() -> dt.date:
     # One clock for the app; the evidence app's `today` is the one tests move.
     return prof.today()
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later; the 31st becomes the last day of a shorter month."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # ---------------------------------------------------------------- access
@@ -289,7 +278,7 @@ def request_enrolment(actor: Any, *, person: Person, session: Session | None = N
         with transaction.atomic():
             enrolment = Enrolment.objects.create(person=person, resource=resource, session=session,
                                                  reason=reason or "", plan_action_id=plan_action_id,
-                                                 requested_by=_user_or_none(actor))
+                                                 requested_by=user_or_none(actor))
     except IntegrityError:
         # A concurrent identical request won the unique constraint.
         raise ValidationError({"person": f"{person.name} already has an open request for this training."}) from None
@@ -305,7 +294,7 @@ def approve_enrolment(enrolment: Enrolment, actor: Any, *, note: str = "") -> En
     enrolment = _lock(enrolment)
     if not may_decide(actor, enrolment):
         raise PermissionDenied("Only the person's manager or HR may approve this request.")
-    _move(enrolment, actor, S.APPROVED, note=note, decided_by=_user_or_none(actor), decided_at=timezone.now())
+    _move(enrolment, actor, S.APPROVED, note=note, decided_by=user_or_none(actor), decided_at=timezone.now())
     if enrolment.session_id is not None:
         _session_open_for_requests(enrolment.session)
         _place(enrolment, actor)
@@ -320,7 +309,7 @@ def reject_enrolment(enrolment: Enrolment, actor: Any, *, reason: str) -> Enrolm
     enrolment = _lock(enrolment)
     if not may_decide(actor, enrolment):
         raise PermissionDenied("Only the person's manager or HR may reject this request.")
-    return _move(enrolment, actor, S.REJECTED, note=reason, decided_by=_user_or_none(actor),
+    return _move(enrolment, actor, S.REJECTED, note=reason, decided_by=user_or_none(actor),
                  decided_at=timezone.now())
 
 
@@ -711,7 +700,7 @@ def _store_new(actor: Any, statements: list[dict[str, Any]]) -> None:
         resource = mappings.get(activity_id)
         row = XapiStatement(statement_id=uuid.UUID(statement["id"]), raw=statement, verb_id=statement["verb"]["id"],
                             activity_id=activity_id, received_at=received_at,
-                            received_by=_user_or_none(actor), person=person, resource=resource)
+                            received_by=user_or_none(actor), person=person, resource=resource)
         rows.append(row)
         if not xapi.is_completion(statement):
             row.outcome = XapiStatement.Outcome.NOT_A_COMPLETION
